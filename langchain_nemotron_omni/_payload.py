@@ -1,0 +1,143 @@
+"""Shaping the Chat Completions request for the provider that will read it.
+
+``BaseChatOpenAI`` builds a payload for OpenAI. This module turns it into what a Nemotron
+server expects: server extensions moved into ``extra_body`` (the ``openai`` SDK rejects
+unknown keyword arguments), thinking and budget in each provider's form, the reasoning of
+the current tool loop sent back under the field name the server reads.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+if TYPE_CHECKING:
+    from langchain_nemotron_omni.providers import ProviderSpec
+
+
+@cache
+def _sdk_create_parameters() -> frozenset[str]:
+    """Keyword arguments ``openai``'s ``chat.completions.create`` accepts."""
+    from openai.resources.chat.completions import Completions  # noqa: PLC0415
+
+    return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base`` recursively; ``override`` wins on conflicts."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def lift_extensions(payload: dict[str, Any]) -> dict[str, Any]:
+    """Move top-level keys the ``openai`` SDK does not know into ``extra_body``.
+
+    Server extensions given through ``model_kwargs`` or ``.bind()`` (``chat_template_kwargs``,
+    ``top_k``, ``media_io_kwargs``...) would otherwise crash the SDK call.
+    """
+    known = _sdk_create_parameters()
+    lifted = {key: payload.pop(key) for key in list(payload) if key not in known}
+    if lifted:
+        payload["extra_body"] = deep_merge(lifted, payload.get("extra_body") or {})
+    return payload
+
+
+def thinking_body(
+    spec: ProviderSpec, *, thinking: bool, server_budget: int | None
+) -> dict[str, Any]:
+    """The ``extra_body`` fragment that switches thinking and sets a server-side budget."""
+    if spec.thinking_control == "openrouter_reasoning":
+        reasoning: dict[str, Any] = {"enabled": thinking}
+        if thinking and server_budget is not None:
+            reasoning["max_tokens"] = server_budget
+        return {"reasoning": reasoning}
+    body: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": thinking}}
+    if thinking and server_budget is not None:
+        if spec.budget_control == "thinking_token_budget":
+            body["thinking_token_budget"] = server_budget
+        elif spec.budget_control == "reasoning_budget":
+            body["reasoning_budget"] = server_budget
+    return body
+
+
+def effective_thinking(spec: ProviderSpec, extra_body: Mapping[str, Any], default: bool) -> bool:  # noqa: FBT001
+    """Whether the request as finally sent asks for thinking (``extra_body`` may override)."""
+    if spec.thinking_control == "openrouter_reasoning":
+        reasoning = extra_body.get("reasoning")
+        if isinstance(reasoning, Mapping) and isinstance(reasoning.get("enabled"), bool):
+            return bool(reasoning["enabled"])
+        return default
+    kwargs = extra_body.get("chat_template_kwargs")
+    if isinstance(kwargs, Mapping) and isinstance(kwargs.get("enable_thinking"), bool):
+        return bool(kwargs["enable_thinking"])
+    return default
+
+
+def message_reasoning(message: BaseMessage) -> str | None:
+    """The reasoning an assistant message carries, from either representation.
+
+    ``additional_kwargs["reasoning_content"]`` (v0 output) or ``reasoning`` content blocks
+    (v1 output, or messages built by hand).
+    """
+    value = message.additional_kwargs.get("reasoning_content")
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(message.content, list):
+        parts = [
+            block["reasoning"]
+            for block in message.content
+            if isinstance(block, dict)
+            and block.get("type") == "reasoning"
+            and isinstance(block.get("reasoning"), str)
+        ]
+        if parts:
+            return "".join(parts)
+    return None
+
+
+def echo_reasoning(
+    spec: ProviderSpec,
+    messages: Sequence[BaseMessage],
+    payload_messages: list[dict[str, Any]],
+) -> None:
+    """Send back the reasoning of the current tool loop, in place.
+
+    Only assistant turns after the last user message are echoed: the chat template drops
+    earlier reasoning anyway (``truncate_history_thinking``), so sending it would waste
+    bandwidth. The field names are the ones this provider reads.
+    """
+    if not spec.reasoning_fields_out:
+        return
+    last_user = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    for index in range(last_user + 1, len(messages)):
+        message = messages[index]
+        if not isinstance(message, AIMessage):
+            continue
+        reasoning = message_reasoning(message)
+        if reasoning is None:
+            continue
+        for field_name in spec.reasoning_fields_out:
+            payload_messages[index][field_name] = reasoning
+
+
+def flatten_text_content(payload_messages: list[dict[str, Any]]) -> None:
+    """Join list content of system and assistant turns into a string, in place.
+
+    NVIDIA's hosted API accepts list content only on user turns.
+    """
+    for entry in payload_messages:
+        content = entry.get("content")
+        if entry.get("role") in {"system", "developer", "assistant"} and isinstance(content, list):
+            entry["content"] = "".join(
+                part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+            )

@@ -1,0 +1,130 @@
+r"""Reasoning text: where it is found in a response, and how inline ``<think>`` is split.
+
+The chat template pre-fills ``<think>\n``, so the model's own text starts inside the thought
+and closes it with ``</think>``. A server with a reasoning parser returns the two parts in
+separate fields; a server without one (or a hosted API that passes text through) returns
+them joined in ``content``, and this module splits them on the client.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+
+Channel = Literal["reasoning", "content"]
+
+
+def reasoning_from_fields(message: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    """Return the first non-empty reasoning string among ``fields`` of a message or delta.
+
+    Every known field is checked whatever the provider's preference, because servers moved
+    between names (vLLM 0.11 -> 0.16) and some send both.
+    """
+    for name in (*fields, "reasoning", "reasoning_content"):
+        value = message.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def trim_newlines(text: str | None) -> str | None:
+    """Strip the newlines the template puts around reasoning and answer (not other spaces)."""
+    return None if text is None else text.strip("\n")
+
+
+class ThinkSplitter:
+    """Splits text that holds the thought inline, whole or streamed piece by piece.
+
+    A leading ``<think>`` is dropped; text is routed to ``reasoning`` until ``</think>`` and
+    to ``content`` after it. A marker split across chunks is held back until it is complete,
+    so nothing is mislabelled.
+    """
+
+    def __init__(self, *, start_in_reasoning: bool) -> None:
+        """Create a splitter; ``start_in_reasoning`` mirrors the template's prefill."""
+        self._channel: Channel = "reasoning" if start_in_reasoning else "content"
+        self._pending = ""
+        self._at_start = True
+
+    @property
+    def channel(self) -> Channel:
+        """The channel new text currently goes to."""
+        return self._channel
+
+    def feed(self, text: str) -> list[tuple[Channel, str]]:
+        """Route a piece of text; returns ``(channel, text)`` parts ready to emit."""
+        buffer = self._pending + text
+        self._pending = ""
+        out: list[tuple[Channel, str]] = []
+        if self._at_start:
+            if THINK_OPEN.startswith(buffer) and buffer != THINK_OPEN:
+                self._pending = buffer  # might still become "<think>"
+                return out
+            self._at_start = False
+            if buffer.startswith(THINK_OPEN):
+                self._channel = "reasoning"
+                buffer = buffer[len(THINK_OPEN) :]
+        if self._channel == "reasoning":
+            head, sep, tail = buffer.partition(THINK_CLOSE)
+            if sep:
+                if head:
+                    out.append(("reasoning", head))
+                self._channel = "content"
+                buffer = tail
+            else:
+                keep = _partial_suffix(buffer, THINK_CLOSE)
+                if keep:
+                    self._pending = buffer[-keep:]
+                    buffer = buffer[:-keep]
+                if buffer:
+                    out.append(("reasoning", buffer))
+                return out
+        if buffer:
+            out.append(("content", buffer))
+        return out
+
+    def flush(self) -> list[tuple[Channel, str]]:
+        """Emit whatever is held back at the end of the stream."""
+        pending, self._pending = self._pending, ""
+        return [(self._channel, pending)] if pending else []
+
+
+def _partial_suffix(text: str, marker: str) -> int:
+    """Length of the longest suffix of ``text`` that is a proper prefix of ``marker``."""
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if marker.startswith(text[-size:]):
+            return size
+    return 0
+
+
+class NewlineTrimmer:
+    """Streamed :func:`trim_newlines`: drops leading newlines, holds trailing ones.
+
+    Trailing newlines are released only when more text follows them, so the joined stream
+    equals the trimmed whole.
+    """
+
+    def __init__(self) -> None:
+        """Start before any text."""
+        self._started = False
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        """Return the part of ``text`` that is certain to be kept."""
+        if not self._started:
+            text = text.lstrip("\n")
+            if not text:
+                return ""
+            self._started = True
+        body = text.rstrip("\n")
+        if not body:
+            self._held += text
+            return ""
+        out = self._held + body
+        self._held = text[len(body) :]
+        return out

@@ -1,0 +1,195 @@
+"""Turning what the server sent into the message a LangChain user expects.
+
+One path for invoke and stream: reasoning split from content where the server did not split
+it, the answer recovered when thinking was off but the text landed in the reasoning field,
+the template's newlines trimmed, and a warning when the thought ate the whole budget.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+
+from langchain_nemotron_omni._reasoning import (
+    THINK_CLOSE,
+    NewlineTrimmer,
+    ThinkSplitter,
+    trim_newlines,
+)
+from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
+
+REASONING_KEY = "reasoning_content"
+MODEL_PROVIDER = "nemotron"
+
+
+@dataclass(frozen=True)
+class ShapeSettings:
+    """What the shaper needs to know about the request that produced the response."""
+
+    thinking: bool
+    client_split: bool
+    """The server has no reasoning parser: ``<think>`` markup arrives inside ``content``."""
+    max_tokens: int | None
+    reasoning_budget: int | None
+    continues: bool = False
+    """First phase of a client-side budget: stopping at ``length`` is expected, a second
+    request will continue, so the finish reason is held back and nothing is warned."""
+
+
+def exhausted_message(settings: ShapeSettings) -> str:
+    """The warning text for a thought that used the whole ``max_tokens``."""
+    limit = (
+        "the server's default max_tokens"
+        if settings.max_tokens is None
+        else (f"max_tokens={settings.max_tokens}")
+    )
+    budget = (
+        "no reasoning_budget is set"
+        if settings.reasoning_budget is None
+        else f"reasoning_budget={settings.reasoning_budget}"
+    )
+    return (
+        f"Nemotron spent all of {limit} on reasoning and wrote no answer ({budget}). "
+        "Raise max_tokens, cap the thought with reasoning_budget=N (N well below "
+        "max_tokens), or call with thinking=False."
+    )
+
+
+def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: str | None) -> None:
+    """Fix up a whole (non-streamed) message in place."""
+    reasoning = message.additional_kwargs.get(REASONING_KEY)
+    content = message.content if isinstance(message.content, str) else None
+    if content is not None:
+        if settings.client_split or (reasoning is None and THINK_CLOSE in content):
+            splitter = ThinkSplitter(start_in_reasoning=settings.thinking or reasoning is None)
+            parts = [*splitter.feed(content), *splitter.flush()]
+            split_reasoning = "".join(text for channel, text in parts if channel == "reasoning")
+            content = "".join(text for channel, text in parts if channel == "content")
+            if split_reasoning:
+                reasoning = (reasoning or "") + split_reasoning
+        if not settings.thinking and reasoning and not content.strip():
+            # Thinking was off, so whatever the server labelled reasoning is the answer.
+            content, reasoning = reasoning, None
+        message.content = trim_newlines(content) or ""
+    reasoning = trim_newlines(reasoning)
+    if reasoning:
+        message.additional_kwargs[REASONING_KEY] = reasoning
+    else:
+        message.additional_kwargs.pop(REASONING_KEY, None)
+    message.response_metadata["model_provider"] = MODEL_PROVIDER
+    if (
+        not settings.continues
+        and finish_reason == "length"
+        and reasoning
+        and not (isinstance(message.content, str) and message.content.strip())
+        and not message.tool_calls
+    ):
+        message.response_metadata["reasoning_exhausted"] = True
+        warnings.warn(exhausted_message(settings), ReasoningExhaustedWarning, stacklevel=4)
+
+
+class StreamShaper:
+    """:func:`shape_message` for a stream, one chunk at a time, holding no more than needed."""
+
+    def __init__(self, settings: ShapeSettings, *, continues: bool = False) -> None:
+        """Start a stream shaped by ``settings``."""
+        self.settings = settings
+        self.continues = continues
+        self._splitter = (
+            ThinkSplitter(start_in_reasoning=settings.thinking) if settings.client_split else None
+        )
+        self._reasoning_trim = NewlineTrimmer()
+        self._content_trim = NewlineTrimmer()
+        self.finish_reason: str | None = None
+        self.saw_content = False
+        self.saw_reasoning = False
+        self.saw_tool_calls = False
+        self.reasoning_text: list[str] = []
+        self.content_text: list[str] = []
+        self.completion_tokens = 0
+
+    def process(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+        """Reshape one chunk (a chunk may come out with empty content)."""
+        message = chunk.message
+        if not isinstance(message, AIMessageChunk):
+            return chunk
+        kwargs = dict(message.additional_kwargs)
+        reasoning_in = kwargs.pop(REASONING_KEY, None) or ""
+        content_in = message.content if isinstance(message.content, str) else ""
+        reasoning, content = self._route(str(reasoning_in), content_in)
+        generation_info = chunk.generation_info
+        if generation_info and (reason := generation_info.get("finish_reason")):
+            self.finish_reason = reason
+            if self.continues and reason == "length":
+                # Held back: merged stream metadata would concatenate "length" + "stop".
+                generation_info = {k: v for k, v in generation_info.items() if k != "finish_reason"}
+        if message.tool_call_chunks:
+            self.saw_tool_calls = True
+        if message.usage_metadata:
+            self.completion_tokens += message.usage_metadata.get("output_tokens", 0)
+        return self._emit(message, kwargs, reasoning, content, generation_info)
+
+    def _route(self, reasoning: str, content: str) -> tuple[str, str]:
+        if self._splitter is None:
+            # SGLang can leak the end-of-thought token into content as a delta of its own.
+            return reasoning, "" if content == THINK_CLOSE else content
+        reasoning_parts: list[str] = [reasoning]
+        content_parts: list[str] = []
+        for channel, text in self._splitter.feed(content):
+            (reasoning_parts if channel == "reasoning" else content_parts).append(text)
+        return "".join(reasoning_parts), "".join(content_parts)
+
+    def _emit(
+        self,
+        message: AIMessageChunk,
+        kwargs: dict[str, Any],
+        reasoning: str,
+        content: str,
+        generation_info: dict[str, Any] | None,
+    ) -> ChatGenerationChunk:
+        if not self.settings.thinking and reasoning:
+            content, reasoning = reasoning + content, ""
+        reasoning = self._reasoning_trim.feed(reasoning)
+        content = self._content_trim.feed(content)
+        if reasoning:
+            kwargs[REASONING_KEY] = reasoning
+            self.saw_reasoning = True
+            self.reasoning_text.append(reasoning)
+        if content.strip():
+            self.saw_content = True
+        if content:
+            self.content_text.append(content)
+        response_metadata = {**message.response_metadata, "model_provider": MODEL_PROVIDER}
+        new = AIMessageChunk(
+            content=content,
+            additional_kwargs=kwargs,
+            response_metadata=response_metadata,
+            tool_call_chunks=message.tool_call_chunks,
+            usage_metadata=message.usage_metadata,
+            id=message.id,
+            chunk_position=message.chunk_position,
+        )
+        return ChatGenerationChunk(message=new, generation_info=generation_info)
+
+    def finish(self) -> ChatGenerationChunk | None:
+        """Flush held-back text; warn if the thought ate the whole budget."""
+        tail: ChatGenerationChunk | None = None
+        if self._splitter is not None:
+            parts = self._splitter.flush()
+            reasoning = "".join(t for c, t in parts if c == "reasoning")
+            content = "".join(t for c, t in parts if c == "content")
+            if reasoning or content:
+                tail = self._emit(AIMessageChunk(content=""), {}, reasoning, content, None)
+        if (
+            not self.continues
+            and self.finish_reason == "length"
+            and self.saw_reasoning
+            and not self.saw_content
+            and not self.saw_tool_calls
+        ):
+            warnings.warn(exhausted_message(self.settings), ReasoningExhaustedWarning, stacklevel=4)
+        return tail

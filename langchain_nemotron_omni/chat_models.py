@@ -1,0 +1,586 @@
+"""``ChatNemotronOmni``: NVIDIA Nemotron 3 Nano Omni as a LangChain chat model."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.ai import add_usage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_openai.chat_models.base import BaseChatOpenAI
+from pydantic import Field, model_validator
+
+# Imported for its side effect: registers the "nemotron" content-block translator.
+import langchain_nemotron_omni.translator  # noqa: F401
+from langchain_nemotron_omni._payload import (
+    deep_merge,
+    echo_reasoning,
+    effective_thinking,
+    flatten_text_content,
+    lift_extensions,
+    thinking_body,
+)
+from langchain_nemotron_omni._reasoning import reasoning_from_fields
+from langchain_nemotron_omni._shaping import (
+    MODEL_PROVIDER,
+    REASONING_KEY,
+    ShapeSettings,
+    StreamShaper,
+    shape_message,
+)
+from langchain_nemotron_omni._version import __version__
+from langchain_nemotron_omni.errors import MissingAPIKeyError, ProviderNotSupportedError
+from langchain_nemotron_omni.profiles import get_profile
+from langchain_nemotron_omni.providers import (
+    BASE_URL_ENV,
+    ProviderName,
+    ProviderSpec,
+    get_provider,
+    resolve_provider,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator, Mapping
+
+    import openai
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+    )
+    from langchain_core.language_models import LangSmithParams, LanguageModelInput
+    from langchain_core.language_models.model_profile import ModelProfile
+
+BudgetMode = Literal["auto", "server", "client"]
+# Fields the template continuation (second phase of the client-side budget) needs.
+_CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
+
+
+@dataclass(frozen=True)
+class _Call:
+    """Per-call settings resolved from the model's fields and the call's kwargs."""
+
+    thinking: bool
+    budget: int | None
+    budget_mode: Literal["server", "client"] | None
+    max_tokens: int | None
+    shape: ShapeSettings
+
+
+class ChatNemotronOmni(BaseChatOpenAI):
+    """NVIDIA Nemotron 3 Nano Omni (and the text-only Nemotron 3 Nano) in LangChain.
+
+    Works with vLLM, SGLang and NIM servers and with NVIDIA's API catalog, OpenRouter and
+    haimaker. Unlike ``ChatOpenAI`` it keeps the model's reasoning (as
+    ``additional_kwargs["reasoning_content"]`` and a ``reasoning`` content block), sends the
+    reasoning of a tool loop back to the server, switches thinking explicitly on every
+    request, and caps the thought with ``reasoning_budget``.
+
+    Example:
+        .. code-block:: python
+
+            from langchain_nemotron_omni import ChatNemotronOmni
+
+            llm = ChatNemotronOmni(base_url="http://localhost:8000/v1", model="nemotron")
+            reply = llm.invoke("Why is the sky blue?")
+            reply.additional_kwargs["reasoning_content"]  # the thought
+            reply.content  # the answer
+    """
+
+    provider: ProviderName | None = None
+    """Where the model is served; picked from the environment when unset (see README)."""
+    model_name: str = Field(default="", alias="model")
+    """Model id; defaults to the provider's id for Nemotron 3 Nano Omni."""
+    thinking: bool = True
+    """Let the model reason before answering. Sent explicitly on every request."""
+    reasoning_budget: int | None = Field(default=None, ge=0)
+    """Most tokens the thought may take; then the thought is closed and the answer follows."""
+    reasoning_budget_mode: BudgetMode = "auto"
+    """``server``: the provider's budget field. ``client``: stop at the budget, close the
+    thought, continue the answer in a second request. ``auto``: server where the provider
+    has a budget control, else client."""
+    reasoning_parser: Literal["server", "client"] = "server"
+    """``client`` for a server started without ``--reasoning-parser``: the ``<think>``
+    markup then arrives in the text and is split here."""
+    top_k: int | None = None
+    """Sample from the ``k`` most likely tokens (vLLM/SGLang extension)."""
+    min_p: float | None = None
+    """Minimum token probability relative to the most likely one (vLLM/SGLang extension)."""
+    repetition_penalty: float | None = None
+    """Penalty for repeated tokens, 1.0 is none (vLLM/SGLang extension)."""
+    stream_usage: bool | None = True
+    """Ask for token usage at the end of each stream (on by default, unlike ``ChatOpenAI``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_provider(cls, values: Any) -> Any:
+        """Resolve the provider, then its base URL, API key and model id."""
+        if not isinstance(values, dict):
+            return values
+        base_url = values.get("base_url") or values.get("openai_api_base")
+        spec = resolve_provider(values.get("provider"), base_url=base_url)
+        if not spec.openai_compatible:
+            msg = (
+                f"provider={spec.name!r} uses its own queue API, which this version of "
+                "ChatNemotronOmni does not speak yet. Use an OpenAI-compatible provider "
+                "(vllm, sglang, nim, nvidia, openrouter, haimaker)."
+            )
+            raise ProviderNotSupportedError(msg)
+        values["provider"] = spec.name
+        if not base_url:
+            values["base_url"] = os.environ.get(BASE_URL_ENV) or spec.base_url
+        if not (values.get("model") or values.get("model_name")):
+            values["model"] = spec.default_model
+        if values.get("api_key") is None and values.get("openai_api_key") is None:
+            key = os.environ.get(spec.key_env) if spec.key_env else None
+            if key is None and spec.key_required:
+                msg = (
+                    f"provider={spec.name!r} needs an API key: set {spec.key_env} in the "
+                    "environment or pass api_key=..."
+                )
+                raise MissingAPIKeyError(msg)
+            # Local servers usually run without --api-key; the SDK still wants a value.
+            # Never fall back to OPENAI_API_KEY: it must not leak to another server.
+            values["api_key"] = key or "EMPTY"
+        return values
+
+    @model_validator(mode="after")
+    def _set_nemotron_omni_version(self) -> Self:
+        self._add_version("langchain-nemotron-omni", __version__)
+        return self
+
+    @property
+    def spec(self) -> ProviderSpec:
+        """The provider table entry for this model."""
+        return get_provider(self.provider or "vllm")
+
+    @property
+    def _llm_type(self) -> str:
+        return "nemotron-omni"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the API key to the provider's environment variable for serialization."""
+        return {"openai_api_key": self.spec.key_env or "VLLM_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """This model can be serialized with ``langchain_core.load.dumpd``."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The import path used by ``langchain_core.load``."""
+        return ["langchain_nemotron_omni", "chat_models"]
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return get_profile(self.model_name, provider=self.provider)
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = self.provider or "vllm"
+        return params
+
+    def _use_responses_api(self, payload: dict[str, Any]) -> bool:  # noqa: ARG002
+        # Nemotron servers speak Chat Completions; never route to the Responses API.
+        return False
+
+    # ----------------------------------------------------------------- request side
+
+    def _user_extra_body(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """``extra_body`` as the user set it: constructor first, then the call."""
+        base = deep_merge(self.model_kwargs.get("extra_body") or {}, self.extra_body or {})
+        return deep_merge(base, kwargs.get("extra_body") or {})
+
+    def _resolve_call(self, kwargs: Mapping[str, Any]) -> _Call:
+        thinking = bool(kwargs.get("thinking", self.thinking))
+        budget = kwargs.get("reasoning_budget", self.reasoning_budget)
+        lifted = {
+            key: kwargs[key] for key in ("chat_template_kwargs", "reasoning") if key in kwargs
+        }
+        user_extra = deep_merge(lifted, self._user_extra_body(kwargs))
+        thinking = effective_thinking(self.spec, user_extra, thinking)
+        mode: Literal["server", "client"] | None = None
+        if budget is not None and thinking:
+            server_ok = self.spec.budget_control is not None
+            if self.reasoning_budget_mode == "server" or (
+                self.reasoning_budget_mode == "auto" and server_ok
+            ):
+                mode = "server"
+            else:
+                mode = "client"
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        shape = ShapeSettings(
+            thinking=thinking,
+            client_split=self.reasoning_parser == "client",
+            max_tokens=max_tokens,
+            reasoning_budget=budget,
+        )
+        return _Call(
+            thinking=thinking, budget=budget, budget_mode=mode, max_tokens=max_tokens, shape=shape
+        )
+
+    def _get_request_payload(
+        self,
+        input_: LanguageModelInput,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        call = self._resolve_call(kwargs)
+        for key in ("thinking", "reasoning_budget"):
+            kwargs.pop(key, None)
+        call_extra = kwargs.pop("extra_body", None) or {}
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        user_extra = deep_merge(payload.pop("extra_body", None) or {}, call_extra)
+        lift_extensions(payload)
+        user_extra = deep_merge(payload.pop("extra_body", None) or {}, user_extra)
+        sampling = {
+            "top_k": self.top_k,
+            "min_p": self.min_p,
+            "repetition_penalty": self.repetition_penalty,
+        }
+        ours = {key: value for key, value in sampling.items() if value is not None}
+        server_budget = call.budget if call.budget_mode == "server" else None
+        ours = deep_merge(
+            ours, thinking_body(self.spec, thinking=call.thinking, server_budget=server_budget)
+        )
+        payload["extra_body"] = deep_merge(ours, user_extra)
+        if payload.get("max_tokens") is None:
+            payload.pop("max_tokens", None)
+        messages = self._convert_input(input_).to_messages()
+        echo_reasoning(self.spec, messages, payload["messages"])
+        if self.spec.flatten_non_user_content:
+            flatten_text_content(payload["messages"])
+        return payload
+
+    # ---------------------------------------------------------------- response side
+
+    def _create_chat_result(
+        self,
+        response: dict[str, Any] | openai.BaseModel,
+        generation_info: dict[str, Any] | None = None,
+    ) -> ChatResult:
+        result = super()._create_chat_result(response, generation_info)
+        response_dict = response if isinstance(response, dict) else response.model_dump()
+        for generation, choice in zip(
+            result.generations, response_dict.get("choices") or [], strict=False
+        ):
+            fields = choice.get("message") or {}
+            reasoning = reasoning_from_fields(fields, self.spec.reasoning_fields_in)
+            if reasoning is not None:
+                generation.message.additional_kwargs[REASONING_KEY] = reasoning
+            generation.message.response_metadata["model_provider"] = MODEL_PROVIDER
+        if result.llm_output is not None:
+            result.llm_output["model_provider"] = MODEL_PROVIDER
+        return result
+
+    def _convert_chunk_to_generation_chunk(
+        self,
+        chunk: dict[str, Any],
+        default_chunk_class: type,
+        base_generation_info: dict[str, Any] | None,
+    ) -> ChatGenerationChunk | None:
+        generation_chunk = super()._convert_chunk_to_generation_chunk(
+            chunk, default_chunk_class, base_generation_info
+        )
+        if generation_chunk is None:
+            return None
+        # `chunk` wraps the choices when the SDK's structured-output stream is used.
+        choices = chunk.get("choices") or (chunk.get("chunk") or {}).get("choices") or []
+        delta = (choices[0].get("delta") or {}) if choices else {}
+        reasoning = reasoning_from_fields(delta, self.spec.reasoning_fields_in)
+        if reasoning is not None:
+            generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
+        generation_chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
+        return generation_chunk
+
+    def _get_generation_chunk_from_completion(
+        self, completion: openai.BaseModel
+    ) -> ChatGenerationChunk:
+        # The structured-output stream ends with the whole completion again; its reasoning
+        # was already streamed, so drop it here or it would appear twice.
+        generation_chunk = super()._get_generation_chunk_from_completion(completion)
+        generation_chunk.message.additional_kwargs.pop(REASONING_KEY, None)
+        return generation_chunk
+
+    def _shape_result(self, result: ChatResult, call: _Call) -> ChatResult:
+        for generation in result.generations:
+            if isinstance(generation.message, AIMessage):
+                finish = (generation.generation_info or {}).get("finish_reason")
+                shape_message(generation.message, call.shape, finish)
+        return result
+
+    # -------------------------------------------------------------- invoke / stream
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        call = self._resolve_call(kwargs)
+        if call.budget_mode != "client":
+            return self._shape_result(
+                super()._generate(messages, stop, run_manager, **kwargs), call
+            )
+        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first = self._shape_result(
+            super()._generate(messages, stop, run_manager, **first_kwargs), first_call
+        )
+        plan = self._second_phase(messages, first, kwargs, call)
+        if plan is None:
+            return first
+        second_messages, second_kwargs, second_call = plan
+        second = self._shape_result(
+            super()._generate(second_messages, stop, run_manager, **second_kwargs), second_call
+        )
+        return _join_phases(first, second, call)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        call = self._resolve_call(kwargs)
+        if call.budget_mode != "client":
+            result = await super()._agenerate(messages, stop, run_manager, **kwargs)
+            return self._shape_result(result, call)
+        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first = self._shape_result(
+            await super()._agenerate(messages, stop, run_manager, **first_kwargs), first_call
+        )
+        plan = self._second_phase(messages, first, kwargs, call)
+        if plan is None:
+            return first
+        second_messages, second_kwargs, second_call = plan
+        second = self._shape_result(
+            await super()._agenerate(second_messages, stop, run_manager, **second_kwargs),
+            second_call,
+        )
+        return _join_phases(first, second, call)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        call = self._resolve_call(kwargs)
+        if call.budget_mode != "client":
+            shaper = StreamShaper(call.shape)
+            yield from self._shaped_stream(messages, stop, run_manager, kwargs, shaper)
+            return
+        first_kwargs, first_call = self._first_phase(kwargs, call)
+        shaper = StreamShaper(first_call.shape, continues=True)
+        yield from self._shaped_stream(messages, stop, run_manager, first_kwargs, shaper)
+        if plan := self._second_phase_from_stream(messages, shaper, kwargs, call):
+            second_messages, second_kwargs, second_call = plan
+            shaper = StreamShaper(second_call.shape)
+            yield from self._shaped_stream(
+                second_messages, stop, run_manager, second_kwargs, shaper
+            )
+
+    def _shaped_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+        shaper: StreamShaper,
+    ) -> Iterator[ChatGenerationChunk]:
+        # Callbacks get the shaped chunks, so run_manager is not handed to the parent.
+        for raw in super()._stream(messages, stop, None, **kwargs):
+            chunk = shaper.process(raw)
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        if (tail := shaper.finish()) is not None:
+            if run_manager:
+                run_manager.on_llm_new_token(tail.text, chunk=tail)
+            yield tail
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        call = self._resolve_call(kwargs)
+        if call.budget_mode != "client":
+            shaper = StreamShaper(call.shape)
+            async for chunk in self._ashaped_stream(messages, stop, run_manager, kwargs, shaper):
+                yield chunk
+            return
+        first_kwargs, first_call = self._first_phase(kwargs, call)
+        shaper = StreamShaper(first_call.shape, continues=True)
+        async for chunk in self._ashaped_stream(messages, stop, run_manager, first_kwargs, shaper):
+            yield chunk
+        if plan := self._second_phase_from_stream(messages, shaper, kwargs, call):
+            second_messages, second_kwargs, second_call = plan
+            shaper = StreamShaper(second_call.shape)
+            async for chunk in self._ashaped_stream(
+                second_messages, stop, run_manager, second_kwargs, shaper
+            ):
+                yield chunk
+
+    async def _ashaped_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+        shaper: StreamShaper,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        async for raw in super()._astream(messages, stop, None, **kwargs):
+            chunk = shaper.process(raw)
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+        if (tail := shaper.finish()) is not None:
+            if run_manager:
+                await run_manager.on_llm_new_token(tail.text, chunk=tail)
+            yield tail
+
+    # ------------------------------------------------- client-side reasoning budget
+
+    def _first_phase(self, kwargs: dict[str, Any], call: _Call) -> tuple[dict[str, Any], _Call]:
+        """Phase one: think with ``max_tokens`` capped at the budget."""
+        budget = call.budget or 0
+        cap = budget if call.max_tokens is None else min(budget, call.max_tokens)
+        first_kwargs = {**kwargs, "thinking": True, "reasoning_budget": None, "max_tokens": cap}
+        shape = ShapeSettings(
+            thinking=True,
+            client_split=call.shape.client_split,
+            max_tokens=cap,
+            reasoning_budget=call.budget,
+            continues=True,
+        )
+        first_call = _Call(
+            thinking=True, budget=None, budget_mode=None, max_tokens=cap, shape=shape
+        )
+        return first_kwargs, first_call
+
+    def _second_phase(
+        self,
+        messages: list[BaseMessage],
+        first: ChatResult,
+        kwargs: dict[str, Any],
+        call: _Call,
+    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
+        generation = first.generations[0]
+        finish = (generation.generation_info or {}).get("finish_reason")
+        message = generation.message
+        if not isinstance(message, AIMessage):
+            return None
+        usage = message.usage_metadata
+        used = usage["output_tokens"] if usage else (call.budget or 0)
+        reasoning = message.additional_kwargs.get(REASONING_KEY, "")
+        return self._continuation(
+            messages,
+            finish=finish,
+            content=str(message.content),
+            reasoning=str(reasoning),
+            used=used,
+            kwargs=kwargs,
+            call=call,
+        )
+
+    def _second_phase_from_stream(
+        self,
+        messages: list[BaseMessage],
+        shaper: StreamShaper,
+        kwargs: dict[str, Any],
+        call: _Call,
+    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
+        if shaper.saw_tool_calls:
+            return None
+        return self._continuation(
+            messages,
+            finish=shaper.finish_reason,
+            content="".join(shaper.content_text),
+            reasoning="".join(shaper.reasoning_text),
+            used=shaper.completion_tokens or (call.budget or 0),
+            kwargs=kwargs,
+            call=call,
+        )
+
+    def _continuation(  # noqa: PLR0913
+        self,
+        messages: list[BaseMessage],
+        *,
+        finish: str | None,
+        content: str,
+        reasoning: str,
+        used: int,
+        kwargs: dict[str, Any],
+        call: _Call,
+    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
+        """Phase two, if phase one stopped at the budget: close the thought and answer.
+
+        The partial turn is sent back as the final assistant message with
+        ``continue_final_message``: the template renders the thought closed with
+        ``</think>`` and the model goes on with the answer. ``enable_thinking=false`` makes
+        the server's parser label the continuation as content.
+        """
+        if finish != "length":
+            return None
+        remaining = None if call.max_tokens is None else call.max_tokens - used
+        if remaining is not None and remaining <= 0:
+            return None
+        partial = AIMessage(content=content, additional_kwargs={REASONING_KEY: reasoning})
+        second_kwargs = {
+            **kwargs,
+            "thinking": False,
+            "reasoning_budget": None,
+            "max_tokens": remaining,
+            "extra_body": deep_merge(kwargs.get("extra_body") or {}, _CONTINUE_BODY),
+        }
+        shape = ShapeSettings(
+            thinking=False,
+            client_split=call.shape.client_split,
+            max_tokens=remaining,
+            reasoning_budget=call.budget,
+        )
+        second_call = _Call(
+            thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
+        )
+        return [*messages, partial], second_kwargs, second_call
+
+
+def _join_phases(first: ChatResult, second: ChatResult, call: _Call) -> ChatResult:
+    """One answer from the two phases of a client-side budget."""
+    one = first.generations[0].message
+    two = second.generations[0].message
+    assert isinstance(one, AIMessage)  # noqa: S101 - _shape_result only makes AIMessages
+    assert isinstance(two, AIMessage)  # noqa: S101
+    kwargs = dict(two.additional_kwargs)
+    kwargs.pop(REASONING_KEY, None)
+    if reasoning := one.additional_kwargs.get(REASONING_KEY):
+        kwargs[REASONING_KEY] = reasoning
+    content = "".join(part for part in (str(one.content), str(two.content)) if part)
+    message = AIMessage(
+        content=content,
+        additional_kwargs=kwargs,
+        response_metadata={
+            **two.response_metadata,
+            "reasoning_budget": {"mode": "client", "budget": call.budget, "phases": 2},
+        },
+        tool_calls=two.tool_calls,
+        invalid_tool_calls=two.invalid_tool_calls,
+        usage_metadata=add_usage(one.usage_metadata, two.usage_metadata),
+        id=two.id,
+    )
+    generation = ChatGeneration(
+        message=message, generation_info=second.generations[0].generation_info
+    )
+    return ChatResult(generations=[generation], llm_output=second.llm_output)
+
+
+__all__ = ["ChatNemotronOmni"]

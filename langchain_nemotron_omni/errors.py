@@ -1,0 +1,25 @@
+"""Errors and warnings this package raises, each naming what was wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class NemotronOmniError(Exception):
+    """Base class for errors raised by ``langchain-nemotron-omni``."""
+
+
+# Not ValueError subclasses: pydantic would wrap those raised during construction into a
+# generic ValidationError, and callers could no longer catch them by type.
+class MissingAPIKeyError(NemotronOmniError):
+    """A hosted provider was chosen but no API key was given or found in the environment."""
+
+
+class UnknownProviderError(NemotronOmniError):
+    """A provider name that is not in the provider table."""
+
+
+class ProviderNotSupportedError(NemotronOmniError):
+    """The chosen provider cannot do what was asked of it."""
+
+
+class ReasoningExhaustedWarning(UserWarning):
+    """The model spent its whole output budget thinking and wrote no answer."""

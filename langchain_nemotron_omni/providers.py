@@ -1,0 +1,196 @@
+"""Where Nemotron 3 Nano Omni is served, and how each place differs.
+
+Every difference between servers that the chat model needs to know lives in this one table:
+base URL, API-key variable, default model id, which response fields carry reasoning, which
+history field the server reads reasoning from, how thinking is switched and budgeted, and
+which media it takes. Facts and their sources are in ``shared/reference/wire-format.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from langchain_nemotron_omni.errors import UnknownProviderError
+
+ProviderName = Literal["vllm", "sglang", "nim", "nvidia", "openrouter", "haimaker", "fal"]
+
+ThinkingControl = Literal["chat_template_kwargs", "openrouter_reasoning"]
+"""How a request switches thinking on or off.
+
+``chat_template_kwargs``: ``chat_template_kwargs.enable_thinking`` (vLLM, SGLang, NIM, the
+hosted API). ``openrouter_reasoning``: OpenRouter's unified ``reasoning.enabled``.
+"""
+
+BudgetControl = Literal["thinking_token_budget", "reasoning_budget", "openrouter_max_tokens"]
+"""The server-side reasoning budget a provider understands.
+
+``thinking_token_budget``: vLLM >= 0.19 request field. ``reasoning_budget``: the NVIDIA API
+catalog's top-level field. ``openrouter_max_tokens``: OpenRouter's ``reasoning.max_tokens``.
+A provider with none gets the client-side two-phase fallback.
+"""
+
+Modality = Literal["image", "video", "audio"]
+
+OMNI_MODEL_HF = "nvidia/Nemotron-3-Nano-Omni-30B-A3B-Reasoning-BF16"
+OMNI_MODEL_CATALOG = "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning"
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What the chat model needs to know about one place that serves the model."""
+
+    name: ProviderName
+    base_url: str
+    key_env: str | None
+    """Environment variable holding the API key (``None``: no key needed)."""
+    key_required: bool
+    default_model: str
+    reasoning_fields_in: tuple[str, ...]
+    """Response fields that may carry reasoning, in order of preference."""
+    reasoning_fields_out: tuple[str, ...]
+    """Fields of an assistant history message the server reads reasoning from."""
+    thinking_control: ThinkingControl
+    budget_control: BudgetControl | None
+    media: frozenset[Modality]
+    openai_compatible: bool = True
+    flatten_non_user_content: bool = False
+    """The hosted API rejects list content on system and assistant messages."""
+
+
+_ALL_MEDIA: frozenset[Modality] = frozenset({"image", "video", "audio"})
+
+PROVIDERS: dict[ProviderName, ProviderSpec] = {
+    "vllm": ProviderSpec(
+        name="vllm",
+        base_url="http://localhost:8000/v1",
+        key_env="VLLM_API_KEY",
+        key_required=False,
+        default_model=OMNI_MODEL_HF,
+        # >= 0.16 sends `reasoning`; <= 0.15 `reasoning_content` (0.12-0.15 both).
+        reasoning_fields_in=("reasoning", "reasoning_content"),
+        # 0.16-0.21 read only `reasoning`; >= 0.22 also accept `reasoning_content`.
+        reasoning_fields_out=("reasoning",),
+        thinking_control="chat_template_kwargs",
+        budget_control="thinking_token_budget",
+        media=_ALL_MEDIA,
+    ),
+    "sglang": ProviderSpec(
+        name="sglang",
+        base_url="http://localhost:30000/v1",
+        key_env="SGLANG_API_KEY",
+        key_required=False,
+        default_model=OMNI_MODEL_HF,
+        reasoning_fields_in=("reasoning_content", "reasoning"),
+        reasoning_fields_out=("reasoning_content",),
+        thinking_control="chat_template_kwargs",
+        budget_control=None,
+        media=_ALL_MEDIA,
+    ),
+    "nim": ProviderSpec(
+        name="nim",
+        base_url="http://localhost:8000/v1",
+        key_env="NIM_API_KEY",
+        key_required=False,
+        default_model=OMNI_MODEL_CATALOG,
+        # Which name the NIM returns is not documented: read both, send both.
+        reasoning_fields_in=("reasoning", "reasoning_content"),
+        reasoning_fields_out=("reasoning", "reasoning_content"),
+        thinking_control="chat_template_kwargs",
+        budget_control="reasoning_budget",
+        media=_ALL_MEDIA,
+    ),
+    "nvidia": ProviderSpec(
+        name="nvidia",
+        base_url="https://integrate.api.nvidia.com/v1",
+        key_env="NVIDIA_API_KEY",
+        key_required=True,
+        default_model=OMNI_MODEL_CATALOG,
+        reasoning_fields_in=("reasoning_content", "reasoning"),
+        reasoning_fields_out=("reasoning_content", "reasoning"),
+        thinking_control="chat_template_kwargs",
+        budget_control="reasoning_budget",
+        media=_ALL_MEDIA,
+        flatten_non_user_content=True,
+    ),
+    "openrouter": ProviderSpec(
+        name="openrouter",
+        base_url="https://openrouter.ai/api/v1",
+        key_env="OPENROUTER_API_KEY",
+        key_required=True,
+        default_model=OMNI_MODEL_CATALOG,
+        reasoning_fields_in=("reasoning", "reasoning_content"),
+        reasoning_fields_out=("reasoning",),
+        thinking_control="openrouter_reasoning",
+        budget_control="openrouter_max_tokens",
+        media=_ALL_MEDIA,
+    ),
+    "haimaker": ProviderSpec(
+        name="haimaker",
+        base_url="https://api.haimaker.ai/v1",
+        key_env="HAIMAKER_API_KEY",
+        key_required=True,
+        # haimaker lists the Omni checkpoint under this id.
+        default_model="nvidia/nemotron-3-nano-30b-a3b",
+        reasoning_fields_in=("reasoning_content", "reasoning"),
+        reasoning_fields_out=("reasoning_content",),
+        thinking_control="chat_template_kwargs",
+        budget_control=None,
+        media=_ALL_MEDIA,
+    ),
+    "fal": ProviderSpec(
+        name="fal",
+        base_url="https://queue.fal.run",
+        key_env="FAL_KEY",
+        key_required=True,
+        default_model="nvidia/nemotron-3-nano-omni",
+        reasoning_fields_in=(),
+        reasoning_fields_out=(),
+        thinking_control="chat_template_kwargs",
+        budget_control=None,
+        media=frozenset({"video"}),
+        openai_compatible=False,
+    ),
+}
+
+# Checked in this order when no provider is given: the first variable that is set wins.
+_ENV_PROVIDER_ORDER: tuple[tuple[str, ProviderName], ...] = (
+    ("NVIDIA_API_KEY", "nvidia"),
+    ("OPENROUTER_API_KEY", "openrouter"),
+    ("HAIMAKER_API_KEY", "haimaker"),
+    ("FAL_KEY", "fal"),
+)
+
+PROVIDER_ENV = "NEMOTRON_OMNI_PROVIDER"
+BASE_URL_ENV = "NEMOTRON_OMNI_BASE_URL"
+
+
+def get_provider(name: str) -> ProviderSpec:
+    """Look a provider up by name, with an error that lists the valid names."""
+    try:
+        return PROVIDERS[name]  # type: ignore[index]
+    except KeyError:
+        valid = ", ".join(PROVIDERS)
+        msg = f"Unknown provider {name!r}. Use one of: {valid}."
+        raise UnknownProviderError(msg) from None
+
+
+def resolve_provider(provider: str | None, *, base_url: str | None) -> ProviderSpec:
+    """Pick the provider from an explicit name, a base URL, or the environment.
+
+    Order: the ``provider`` argument; ``NEMOTRON_OMNI_PROVIDER``; an explicit base URL
+    (argument or ``NEMOTRON_OMNI_BASE_URL``) means a self-hosted OpenAI-compatible server,
+    taken as vLLM; then the first hosted-API key variable that is set (``NVIDIA_API_KEY``,
+    ``OPENROUTER_API_KEY``, ``HAIMAKER_API_KEY``, ``FAL_KEY``); else a local vLLM.
+    """
+    if provider:
+        return get_provider(provider)
+    if env_provider := os.environ.get(PROVIDER_ENV):
+        return get_provider(env_provider)
+    if base_url or os.environ.get(BASE_URL_ENV):
+        return PROVIDERS["vllm"]
+    for variable, name in _ENV_PROVIDER_ORDER:
+        if os.environ.get(variable):
+            return PROVIDERS[name]
+    return PROVIDERS["vllm"]
