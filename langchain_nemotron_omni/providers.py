@@ -70,8 +70,9 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         default_model=OMNI_MODEL_HF,
         # >= 0.16 sends `reasoning`; <= 0.15 `reasoning_content` (0.12-0.15 both).
         reasoning_fields_in=("reasoning", "reasoning_content"),
-        # 0.16-0.21 read only `reasoning`; >= 0.22 also accept `reasoning_content`.
-        reasoning_fields_out=("reasoning",),
+        # History: 0.16-0.21 read only `reasoning`, <= 0.11 only `reasoning_content`, and
+        # every version ignores the other key, so both are sent.
+        reasoning_fields_out=("reasoning", "reasoning_content"),
         thinking_control="chat_template_kwargs",
         budget_control="thinking_token_budget",
         media=_ALL_MEDIA,
