@@ -163,17 +163,17 @@ class StreamShaper:
             self.saw_content = True
         if content:
             self.content_text.append(content)
-        response_metadata = {**message.response_metadata, "model_provider": MODEL_PROVIDER}
-        new = AIMessageChunk(
-            content=content,
-            additional_kwargs=kwargs,
-            response_metadata=response_metadata,
-            tool_call_chunks=message.tool_call_chunks,
-            usage_metadata=message.usage_metadata,
-            id=message.id,
-            chunk_position=message.chunk_position,
+        # Edited in place: building a new message per chunk would cost a pydantic validation
+        # on every token.
+        message.content = content
+        message.additional_kwargs = kwargs
+        message.response_metadata["model_provider"] = MODEL_PROVIDER
+        return ChatGenerationChunk.model_construct(
+            message=message,
+            generation_info=generation_info,
+            text=content,
+            type="ChatGenerationChunk",
         )
-        return ChatGenerationChunk(message=new, generation_info=generation_info)
 
     def finish(self) -> ChatGenerationChunk | None:
         """Flush held-back text; warn if the thought ate the whole budget."""
@@ -183,7 +183,9 @@ class StreamShaper:
             reasoning = "".join(t for c, t in parts if c == "reasoning")
             content = "".join(t for c, t in parts if c == "content")
             if reasoning or content:
-                tail = self._emit(AIMessageChunk(content=""), {}, reasoning, content, None)
+                tail = self._emit(
+                    AIMessageChunk(content="", response_metadata={}), {}, reasoning, content, None
+                )
         if (
             not self.continues
             and self.finish_reason == "length"

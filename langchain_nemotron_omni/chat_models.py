@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -42,7 +43,7 @@ from langchain_nemotron_omni.providers import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator, Mapping
+    from collections.abc import AsyncIterator, Iterator
 
     import openai
     from langchain_core.callbacks import (
@@ -263,11 +264,15 @@ class ChatNemotronOmni(BaseChatOpenAI):
         generation_info: dict[str, Any] | None = None,
     ) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
-        response_dict = response if isinstance(response, dict) else response.model_dump()
-        for generation, choice in zip(
-            result.generations, response_dict.get("choices") or [], strict=False
-        ):
-            fields = choice.get("message") or {}
+        # Read the reasoning straight off the response: the parent already paid for one
+        # model_dump(), a second would double the cost of every call.
+        choices = (
+            response.get("choices")
+            if isinstance(response, dict)
+            else getattr(response, "choices", None)
+        )
+        for generation, choice in zip(result.generations, choices or [], strict=False):
+            fields = _message_fields(choice)
             reasoning = reasoning_from_fields(fields, self.spec.reasoning_fields_in)
             if reasoning is not None:
                 generation.message.additional_kwargs[REASONING_KEY] = reasoning
@@ -552,6 +557,16 @@ class ChatNemotronOmni(BaseChatOpenAI):
             thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
         )
         return [*messages, partial], second_kwargs, second_call
+
+
+def _message_fields(choice: Any) -> Mapping[str, Any]:
+    """The message of a response choice as a mapping (unknown fields included)."""
+    if isinstance(choice, Mapping):
+        return choice.get("message") or {}
+    message = getattr(choice, "message", None)
+    if message is None:
+        return {}
+    return {**(message.model_extra or {}), **message.__dict__}
 
 
 def _join_phases(first: ChatResult, second: ChatResult, call: _Call) -> ChatResult:

@@ -2,7 +2,8 @@
 
 Registered with ``langchain_core`` on import, so ``message.content_blocks`` and
 ``output_version="v1"`` show the reasoning as a ``reasoning`` block before the answer.
-Streamed tool-call chunks get string indices (``"tool_call_0"``...): LangChain numbers the
+Streamed tool-call chunks get string indices (``"lc_tool_call_0"``...; LangChain merges
+string indices only with the ``lc_`` prefix): LangChain numbers the
 other blocks itself, and a tool call's own integer index would collide with the reasoning
 or text block numbered 0 and be merged into it when the stream is aggregated.
 """
@@ -75,7 +76,7 @@ def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]
                     "id": chunk.get("id"),
                     "name": chunk.get("name"),
                     "args": chunk.get("args"),
-                    "index": f"tool_call_{position if index is None else index}",
+                    "index": f"lc_tool_call_{position if index is None else index}",
                 }
             )
         return blocks

@@ -90,7 +90,7 @@ def test_hosted_provider_without_key_is_a_clear_error() -> None:
 
 def test_unknown_provider_lists_valid_ones() -> None:
     with pytest.raises(UnknownProviderError, match="vllm, sglang, nim"):
-        ChatNemotronOmni(provider="bogus")  # type: ignore[arg-type]
+        ChatNemotronOmni(provider="bogus")
 
 
 def test_fal_is_refused_clearly_until_supported() -> None:

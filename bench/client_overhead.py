@@ -1,0 +1,135 @@
+"""Client overhead: ChatNemotronOmni vs ChatOpenAI vs the raw openai client, one run.
+
+All three talk to the same FakeNemotronServer (vLLM flavor) in a separate process, with the same
+scripted reply (a short thought and a one-line answer), in interleaved rounds so drift hits
+every client alike. "Overhead" is a client's median time per call minus the raw openai
+client's: the part the LangChain layer adds. Target: ours within 1.15x of ChatOpenAI's.
+
+Run: `uv run python bench/client_overhead.py [--calls 300] [--rounds 5]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import openai
+from langchain_openai import ChatOpenAI
+
+from langchain_nemotron_omni import ChatNemotronOmni
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openai.types.chat import ChatCompletionMessageParam
+
+REPLY = "The user says hello. A short greeting back is right.\n</think>\nHello! How can I help?"
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello there"}]
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    """The fake server in its own process, so its work does not share our GIL."""
+    script = (
+        "import sys, time\n"
+        "from langchain_nemotron_omni.testing import FakeNemotronServer\n"
+        f"server = FakeNemotronServer(lambda request: {REPLY!r}).start()\n"
+        "print(server.base_url, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def clients(base_url: str) -> dict[str, dict[str, Callable[[], Any]]]:
+    raw = openai.OpenAI(base_url=base_url, api_key="x", max_retries=0)
+    extra = {"chat_template_kwargs": {"enable_thinking": True}}
+    ours = ChatNemotronOmni(base_url=base_url, model="nemotron", max_retries=0)
+    theirs = ChatOpenAI(
+        base_url=base_url, model="nemotron", api_key="x", max_retries=0, stream_usage=True
+    )
+    theirs_extra = theirs.bind(extra_body=extra)
+
+    def raw_invoke() -> Any:
+        return raw.chat.completions.create(model="nemotron", messages=MESSAGES, extra_body=extra)
+
+    def raw_stream() -> Any:
+        stream = raw.chat.completions.create(
+            model="nemotron",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_body=extra,
+        )
+        return list(stream)
+
+    return {
+        "invoke": {
+            "openai": raw_invoke,
+            "ChatOpenAI": lambda: theirs_extra.invoke("Hello there"),
+            "ChatNemotronOmni": lambda: ours.invoke("Hello there"),
+        },
+        "stream": {
+            "openai": raw_stream,
+            "ChatOpenAI": lambda: list(theirs_extra.stream("Hello there")),
+            "ChatNemotronOmni": lambda: list(ours.stream("Hello there")),
+        },
+    }
+
+
+def measure(fn: Callable[[], Any], calls: int) -> list[float]:
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=300, help="calls per client per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    process, base_url = start_server()
+    try:
+        table = clients(base_url)
+        for mode, fns in table.items():
+            for fn in fns.values():
+                measure(fn, 30)  # warm-up: connections, imports, caches
+            samples: dict[str, list[float]] = {name: [] for name in fns}
+            for _ in range(args.rounds):
+                for name, fn in fns.items():
+                    samples[name] += measure(fn, args.calls)
+            median = {name: statistics.median(times) * 1000 for name, times in samples.items()}
+            raw = median["openai"]
+            print(f"\n{mode}: median ms per call over {args.rounds}x{args.calls} calls")
+            for name, value in median.items():
+                print(f"  {name:<17} {value:7.3f} ms   x{value / raw:5.2f} of raw openai")
+            ours = median["ChatNemotronOmni"] - raw
+            theirs = median["ChatOpenAI"] - raw
+            print(
+                f"  LangChain overhead: ChatOpenAI {theirs:.3f} ms, ChatNemotronOmni {ours:.3f} ms"
+            )
+            print(
+                f"  overhead ratio ChatNemotronOmni / ChatOpenAI: {ours / theirs:.2f}"
+                " (target <= 1.15)"
+            )
+            print(
+                "  total time ratio ChatNemotronOmni / ChatOpenAI: "
+                f"{median['ChatNemotronOmni'] / median['ChatOpenAI']:.3f}"
+            )
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

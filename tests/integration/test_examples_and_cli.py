@@ -1,0 +1,107 @@
+"""The examples and the command line, run as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from langchain_nemotron_omni.demo import DEMO_LABEL
+from langchain_nemotron_omni.testing import FakeNemotronServer
+
+ROOT = Path(__file__).resolve().parents[2]
+_ENDPOINT_VARS = (
+    "NEMOTRON_OMNI_BASE_URL",
+    "NEMOTRON_OMNI_PROVIDER",
+    "NVIDIA_API_KEY",
+    "OPENROUTER_API_KEY",
+    "HAIMAKER_API_KEY",
+    "FAL_KEY",
+)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ENDPOINT_VARS}
+    return {**env, **extra}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and scripts
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env or _env(),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_reasoning_on_off_example() -> None:
+    result = _run("examples/reasoning_on_off.py")
+    assert result.returncode == 0, result.stderr
+    on, off = result.stdout.split("thinking off")
+    assert "thought: 17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391." in on
+    assert f"answer:  {DEMO_LABEL} 17 * 23 = 391." in on
+    assert "thought: None" in off
+    assert "391" in off
+
+
+def test_reasoning_budget_example() -> None:
+    result = _run("examples/reasoning_budget.py")
+    assert result.returncode == 0, result.stderr
+    assert "Consider case 0." in result.stdout
+    assert "case 199" not in result.stdout
+    assert f"answer: {DEMO_LABEL} Plan the trip by train." in result.stdout
+
+
+def test_cli_demo_mode_labels_answers_and_explains_how_to_connect(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Quarterly revenue: 42 million.\n", encoding="utf-8")
+    result = _run("-m", "langchain_nemotron_omni.cli", "ask", "What was the revenue?", str(notes))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Demo mode: no endpoint configured.")
+    assert "NVIDIA_API_KEY=" in out
+    assert "--- thinking ---" in out
+    assert "--- answer ---" in out
+    assert "notes.txt" in out
+    assert out.count(DEMO_LABEL) == 2  # in the answer and after it
+
+
+def test_cli_against_an_endpoint_streams_thought_and_answer() -> None:
+    with FakeNemotronServer(["Looking at it.\n</think>\nIt is 42."]) as server:
+        result = _run(
+            "-m",
+            "langchain_nemotron_omni.cli",
+            "ask",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "nemotron",
+            "--no-thinking",
+            "Answer?",
+        )
+        body = server.requests[0].body
+    assert result.returncode == 0, result.stderr
+    assert "Demo mode" not in result.stdout
+    assert DEMO_LABEL not in result.stdout
+    assert "It is 42." in result.stdout
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a UTF-8 text file"), (None, "no such file")],
+)
+def test_cli_bad_file_is_a_clear_error(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "input.bin"
+    if content is not None:
+        path.write_bytes(content)
+    result = _run("-m", "langchain_nemotron_omni.cli", "ask", "What is this?", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
