@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 # Imported for its side effect: registers the "nemotron" content-block translator.
 import langchain_nemotron_omni.translator  # noqa: F401
@@ -146,15 +146,18 @@ class ChatNemotronOmni(BaseChatOpenAI):
             values["api_key"] = key or "EMPTY"
         return values
 
+    _spec: ProviderSpec = PrivateAttr()
+
     @model_validator(mode="after")
     def _set_nemotron_omni_version(self) -> Self:
         self._add_version("langchain-nemotron-omni", __version__)
+        self._spec = get_provider(self.provider or "vllm")
         return self
 
     @property
     def spec(self) -> ProviderSpec:
         """The provider table entry for this model."""
-        return get_provider(self.provider or "vllm")
+        return self._spec
 
     @property
     def _llm_type(self) -> str:
