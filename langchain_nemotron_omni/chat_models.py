@@ -532,23 +532,32 @@ class ChatNemotronOmni(BaseChatOpenAI):
     ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
         """Phase two, if phase one stopped at the budget: close the thought and answer.
 
-        The partial turn is sent back as the final assistant message with
-        ``continue_final_message``: the template renders the thought closed with
-        ``</think>`` and the model goes on with the answer. ``enable_thinking=false`` makes
-        the server's parser label the continuation as content.
+        The partial turn, its thought closed with ``</think>``, is sent back as the final
+        assistant message with ``continue_final_message``, and the model goes on with the
+        answer. The exact form depends on how the server continues a message
+        (``ProviderSpec.continuation``).
         """
         if finish != "length":
             return None
         remaining = None if call.max_tokens is None else call.max_tokens - used
         if remaining is not None and remaining <= 0:
             return None
-        partial = AIMessage(content=content, additional_kwargs={REASONING_KEY: reasoning})
+        extra_body = deep_merge(kwargs.get("extra_body") or {}, _CONTINUE_BODY)
+        if self.spec.continuation == "after_generation_prompt":
+            # The generation prompt re-opens the thought (thinking on); the content closes it.
+            partial = AIMessage(content=f"{reasoning}\n</think>\n{content}")
+            send_thinking = True
+        else:
+            # The template renders the content as given; thinking off makes the server's
+            # parser label the continuation as content.
+            partial = AIMessage(content=f"<think>\n{reasoning}\n</think>\n{content}")
+            send_thinking = False
         second_kwargs = {
             **kwargs,
-            "thinking": False,
+            "thinking": send_thinking,
             "reasoning_budget": None,
             "max_tokens": remaining,
-            "extra_body": deep_merge(kwargs.get("extra_body") or {}, _CONTINUE_BODY),
+            "extra_body": extra_body,
         }
         shape = ShapeSettings(
             thinking=False,

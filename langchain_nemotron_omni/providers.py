@@ -33,6 +33,16 @@ A provider with none gets the client-side two-phase fallback.
 
 Modality = Literal["image", "video", "audio"]
 
+Continuation = Literal["assistant_turn", "after_generation_prompt"]
+"""How a server continues a final assistant message (``continue_final_message``).
+
+``assistant_turn`` (vLLM, via ``transformers``): the template renders the message and the
+text is cut right after its content, so the content carries the whole thought,
+``<think>\n...\n</think>\n`` (an empty content would leave ``<|im_end|>`` in place).
+``after_generation_prompt`` (SGLang): the message is dropped and its content appended after
+the generation prompt, which already opens ``<think>\n``: the content starts inside the
+thought."""
+
 OMNI_MODEL_HF = "nvidia/Nemotron-3-Nano-Omni-30B-A3B-Reasoning-BF16"
 OMNI_MODEL_CATALOG = "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning"
 
@@ -57,6 +67,8 @@ class ProviderSpec:
     openai_compatible: bool = True
     flatten_non_user_content: bool = False
     """The hosted API rejects list content on system and assistant messages."""
+    continuation: Continuation = "assistant_turn"
+    """How the client-side budget sends the cut-off thought back to be continued."""
 
 
 _ALL_MEDIA: frozenset[Modality] = frozenset({"image", "video", "audio"})
@@ -88,6 +100,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         thinking_control="chat_template_kwargs",
         budget_control=None,
         media=_ALL_MEDIA,
+        continuation="after_generation_prompt",
     ),
     "nim": ProviderSpec(
         name="nim",
