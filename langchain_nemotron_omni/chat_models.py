@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
+import httpx
+import openai
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -32,7 +34,11 @@ from langchain_nemotron_omni._shaping import (
     shape_message,
 )
 from langchain_nemotron_omni._version import __version__
-from langchain_nemotron_omni.errors import MissingAPIKeyError, ProviderNotSupportedError
+from langchain_nemotron_omni.errors import (
+    MissingAPIKeyError,
+    ProviderNotSupportedError,
+    StreamInterruptedError,
+)
 from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import (
     BASE_URL_ENV,
@@ -45,7 +51,6 @@ from langchain_nemotron_omni.providers import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    import openai
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
@@ -403,15 +408,35 @@ class ChatNemotronOmni(BaseChatOpenAI):
         shaper: StreamShaper,
     ) -> Iterator[ChatGenerationChunk]:
         # Callbacks get the shaped chunks, so run_manager is not handed to the parent.
-        for raw in super()._stream(messages, stop, None, **kwargs):
-            chunk = shaper.process(raw)
-            if run_manager:
-                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        received = 0
+        try:
+            for raw in super()._stream(messages, stop, None, **kwargs):
+                received += 1
+                chunk = shaper.process(raw)
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        except (openai.APIConnectionError, httpx.TransportError) as error:
+            if not received:
+                raise
+            raise self._interrupted(received, shaper) from error
+        self._check_finished(received, shaper)
         if (tail := shaper.finish()) is not None:
             if run_manager:
                 run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
+
+    def _interrupted(self, received: int, shaper: StreamShaper) -> StreamInterruptedError:
+        got = sum(len(t) for t in (*shaper.reasoning_text, *shaper.content_text))
+        return StreamInterruptedError(
+            f"The stream from {self.openai_api_base} broke off after {received} chunks "
+            f"({got} characters of thought and answer) before the server finished it. "
+            "The partial reply was not returned as an answer; retry the call."
+        )
+
+    def _check_finished(self, received: int, shaper: StreamShaper) -> None:
+        if received and shaper.finish_reason is None:
+            raise self._interrupted(received, shaper)
 
     async def _astream(
         self,
@@ -446,11 +471,19 @@ class ChatNemotronOmni(BaseChatOpenAI):
         kwargs: dict[str, Any],
         shaper: StreamShaper,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        async for raw in super()._astream(messages, stop, None, **kwargs):
-            chunk = shaper.process(raw)
-            if run_manager:
-                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        received = 0
+        try:
+            async for raw in super()._astream(messages, stop, None, **kwargs):
+                received += 1
+                chunk = shaper.process(raw)
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        except (openai.APIConnectionError, httpx.TransportError) as error:
+            if not received:
+                raise
+            raise self._interrupted(received, shaper) from error
+        self._check_finished(received, shaper)
         if (tail := shaper.finish()) is not None:
             if run_manager:
                 await run_manager.on_llm_new_token(tail.text, chunk=tail)

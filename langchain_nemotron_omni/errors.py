@@ -23,3 +23,10 @@ class ProviderNotSupportedError(NemotronOmniError):
 
 class ReasoningExhaustedWarning(UserWarning):
     """The model spent its whole output budget thinking and wrote no answer."""
+
+
+class StreamInterruptedError(NemotronOmniError):
+    """A stream broke off before the server finished it; the partial reply is not an answer.
+
+    Raised instead of returning a half message: retry the call (streams are not resumable).
+    """
