@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 import openai
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.callbacks.manager import ahandle_event, handle_event
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
 # Imported for its side effect: registers the "nemotron" content-block translator.
 import langchain_nemotron_omni.translator  # noqa: F401
@@ -39,6 +40,14 @@ from langchain_nemotron_omni.errors import (
     ProviderNotSupportedError,
     StreamInterruptedError,
 )
+from langchain_nemotron_omni.fal import (
+    FAL_QUEUE_URL,
+    FalQueue,
+    FalRequest,
+    FalUpdate,
+)
+from langchain_nemotron_omni.fal import build_request as build_fal_request
+from langchain_nemotron_omni.fal import output_text as fal_output_text
 from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import (
     BASE_URL_ENV,
@@ -59,6 +68,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models.model_profile import ModelProfile
 
 BudgetMode = Literal["auto", "server", "client"]
+FAL_QUEUE_EVENT = "fal_queue_update"
+"""Name of the LangChain custom event carrying fal queue progress (status, position, logs)."""
 # Fields the template continuation (second phase of the client-side budget) needs.
 _CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
 
@@ -126,13 +137,6 @@ class ChatNemotronOmni(BaseChatOpenAI):
             return values
         base_url = values.get("base_url") or values.get("openai_api_base")
         spec = resolve_provider(values.get("provider"), base_url=base_url)
-        if not spec.openai_compatible:
-            msg = (
-                f"provider={spec.name!r} uses its own queue API, which this version of "
-                "ChatNemotronOmni does not speak yet. Use an OpenAI-compatible provider "
-                "(vllm, sglang, nim, nvidia, openrouter, haimaker)."
-            )
-            raise ProviderNotSupportedError(msg)
         values["provider"] = spec.name
         if not base_url:
             values["base_url"] = os.environ.get(BASE_URL_ENV) or spec.base_url
@@ -334,6 +338,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if not self.spec.openai_compatible:
+            return self._fal_generate(messages, run_manager, kwargs)
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
             return self._shape_result(
@@ -359,6 +365,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if not self.spec.openai_compatible:
+            return await self._afal_generate(messages, run_manager, kwargs)
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
             result = await super()._agenerate(messages, stop, run_manager, **kwargs)
@@ -384,6 +392,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        if not self.spec.openai_compatible:
+            # fal's queue has no token stream: the whole reply arrives as one chunk.
+            yield _as_chunk(self._fal_generate(messages, run_manager, kwargs))
+            return
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
             shaper = StreamShaper(call.shape)
@@ -445,6 +457,9 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        if not self.spec.openai_compatible:
+            yield _as_chunk(await self._afal_generate(messages, run_manager, kwargs))
+            return
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
             shaper = StreamShaper(call.shape)
@@ -488,6 +503,101 @@ class ChatNemotronOmni(BaseChatOpenAI):
             if run_manager:
                 await run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
+
+    # ------------------------------------------------------------------------ fal.ai
+
+    def _fal_request(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> FalRequest:
+        if kwargs.get("tools"):
+            msg = (
+                "Tools on provider='fal' need the client-side tool format, which this version "
+                "does not render yet. Use an OpenAI-compatible provider for tool calling."
+            )
+            raise ProviderNotSupportedError(msg)
+        call = self._resolve_call(kwargs)
+        return build_fal_request(
+            messages,
+            thinking=call.thinking,
+            max_tokens=call.max_tokens,
+            temperature=kwargs.get("temperature", self.temperature),
+            top_p=kwargs.get("top_p", self.top_p),
+        )
+
+    def _fal_queue(self) -> FalQueue:
+        key = self.openai_api_key
+        secret = key.get_secret_value() if isinstance(key, SecretStr) else ""
+        timeout = self.request_timeout if isinstance(self.request_timeout, float | int) else 600.0
+        return FalQueue(
+            api_key=secret,
+            base_url=self.openai_api_base or FAL_QUEUE_URL,
+            timeout=float(timeout),
+            max_retries=self.max_retries if self.max_retries is not None else 2,
+        )
+
+    def _fal_result(self, result: Mapping[str, Any], kwargs: dict[str, Any]) -> ChatResult:
+        call = self._resolve_call(kwargs)
+        message = AIMessage(
+            content=fal_output_text(result),
+            response_metadata={"model_name": self.model_name, "model_provider": MODEL_PROVIDER},
+        )
+        settings = ShapeSettings(
+            thinking=call.thinking,
+            client_split=False,
+            max_tokens=call.max_tokens,
+            reasoning_budget=call.budget,
+        )
+        # fal reports no finish reason; a reply that came back whole is taken as finished.
+        shape_message(message, settings, "stop")
+        generation = ChatGeneration(message=message, generation_info={"finish_reason": "stop"})
+        return ChatResult(generations=[generation], llm_output={"model_provider": MODEL_PROVIDER})
+
+    def _fal_generate(
+        self,
+        messages: list[BaseMessage],
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        request = self._fal_request(messages, kwargs)
+
+        def report(update: FalUpdate) -> None:
+            # Run managers do not forward custom events themselves; their handlers do.
+            if run_manager:
+                handle_event(
+                    run_manager.handlers,
+                    "on_custom_event",
+                    "ignore_custom_event",
+                    FAL_QUEUE_EVENT,
+                    asdict(update),
+                    run_id=run_manager.run_id,
+                    tags=run_manager.tags,
+                    metadata=run_manager.metadata,
+                )
+
+        result = self._fal_queue().run(self.model_name, request, report)
+        return self._fal_result(result, kwargs)
+
+    async def _afal_generate(
+        self,
+        messages: list[BaseMessage],
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        request = self._fal_request(messages, kwargs)
+
+        async def report(update: FalUpdate) -> None:
+            if run_manager:
+                await ahandle_event(
+                    run_manager.handlers,
+                    "on_custom_event",
+                    "ignore_custom_event",
+                    FAL_QUEUE_EVENT,
+                    asdict(update),
+                    run_id=run_manager.run_id,
+                    tags=run_manager.tags,
+                    metadata=run_manager.metadata,
+                )
+
+        result = await self._fal_queue().arun(self.model_name, request, report)
+        return self._fal_result(result, kwargs)
 
     # ------------------------------------------------- client-side reasoning budget
 
@@ -602,6 +712,18 @@ class ChatNemotronOmni(BaseChatOpenAI):
             thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
         )
         return [*messages, partial], second_kwargs, second_call
+
+
+def _as_chunk(result: ChatResult) -> ChatGenerationChunk:
+    """A whole reply as the single chunk of a stream."""
+    message = result.generations[0].message
+    chunk = AIMessageChunk(
+        content=message.content,
+        additional_kwargs=message.additional_kwargs,
+        response_metadata=message.response_metadata,
+        id=message.id,
+    )
+    return ChatGenerationChunk(message=chunk, generation_info=result.generations[0].generation_info)
 
 
 def _message_fields(choice: Any) -> Mapping[str, Any]:

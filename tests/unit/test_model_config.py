@@ -9,7 +9,6 @@ from langchain_nemotron_omni import (
     PROVIDERS,
     ChatNemotronOmni,
     MissingAPIKeyError,
-    ProviderNotSupportedError,
 )
 from langchain_nemotron_omni.errors import UnknownProviderError
 
@@ -93,9 +92,12 @@ def test_unknown_provider_lists_valid_ones() -> None:
         ChatNemotronOmni(provider="bogus")
 
 
-def test_fal_is_refused_clearly_until_supported() -> None:
-    with pytest.raises(ProviderNotSupportedError, match="queue API"):
-        ChatNemotronOmni(provider="fal", api_key="k")
+def test_fal_needs_its_key() -> None:
+    with pytest.raises(MissingAPIKeyError, match="FAL_KEY"):
+        ChatNemotronOmni(provider="fal")
+    llm = ChatNemotronOmni(provider="fal", api_key="k")
+    assert llm.openai_api_base == "https://queue.fal.run"
+    assert llm.model_name == "nvidia/nemotron-3-nano-omni"
 
 
 def test_api_key_is_never_shown() -> None:
