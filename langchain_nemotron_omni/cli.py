@@ -12,15 +12,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
-from langchain_nemotron_omni.chat_models import ChatNemotronOmni
+from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT, ChatNemotronOmni
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
 from langchain_nemotron_omni.providers import PROVIDERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from uuid import UUID
+
+    from langchain_core.runnables import RunnableConfig
 
     from langchain_nemotron_omni.testing import ChatRequest
 
@@ -95,11 +99,53 @@ def ask(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+class QueueProgress(BaseCallbackHandler):
+    """Prints fal queue updates (position, logs) to stderr while a request waits."""
+
+    def __init__(self, err: TextIO) -> None:
+        """Write progress lines to ``err``."""
+        self._err = err
+        self._last = ""
+
+    def on_custom_event(
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,  # noqa: ARG002
+        tags: list[str] | None = None,  # noqa: ARG002
+        metadata: dict[str, Any] | None = None,  # noqa: ARG002
+        **kwargs: Any,  # noqa: ARG002
+    ) -> None:
+        """Show a status change or new log lines."""
+        if name != FAL_QUEUE_EVENT:
+            return
+        status = str(data.get("status", ""))
+        if status == "IN_QUEUE":
+            line = f"fal: in queue (position {data.get('queue_position')})"
+        else:
+            line = f"fal: {status.lower().replace('_', ' ')}"
+        if line != self._last:
+            self._err.write(line + "\n")
+            self._last = line
+        for log in data.get("logs") or ():
+            self._err.write(f"fal:   {log}\n")
+        self._err.flush()
+
+
 def _stream_answer(
     llm: ChatNemotronOmni, message: HumanMessage, out: TextIO, *, show_reasoning: bool
 ) -> None:
     section = ""
-    for chunk in llm.stream([message]):
+    config: RunnableConfig = {"callbacks": [QueueProgress(sys.stderr)]}
+    # fal's queue has no token stream, and LangChain hands callbacks (the queue progress)
+    # only to invoke: ask it whole there.
+    chunks = (
+        llm.stream([message], config=config)
+        if llm.spec.openai_compatible
+        else [llm.invoke([message], config=config)]
+    )
+    for chunk in chunks:
         reasoning = chunk.additional_kwargs.get("reasoning_content")
         if reasoning and show_reasoning:
             if section != "thinking":

@@ -11,6 +11,7 @@ import pytest
 
 from langchain_nemotron_omni.demo import DEMO_LABEL
 from langchain_nemotron_omni.testing import FakeNemotronServer
+from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
 
 ROOT = Path(__file__).resolve().parents[2]
 _ENDPOINT_VARS = (
@@ -105,3 +106,25 @@ def test_cli_bad_file_is_a_clear_error(tmp_path: Path, content: bytes | None, me
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_shows_fal_queue_progress() -> None:
+    reply = FalReply("Thinking.\n</think>\nDone on fal.", queue_polls=2)
+    with FakeFalServer([reply], api_key="fal-test-key") as server:
+        result = _run(
+            "-m",
+            "langchain_nemotron_omni.cli",
+            "ask",
+            "--provider",
+            "fal",
+            "--base-url",
+            server.base_url,
+            "Hello",
+            env=_env(FAL_KEY="fal-test-key"),
+        )
+    assert result.returncode == 0, result.stderr
+    assert "fal: in queue (position 1)" in result.stderr
+    assert "fal:   Loading model" in result.stderr
+    assert "fal: completed" in result.stderr
+    assert "Done on fal." in result.stdout
+    assert "fal-test-key" not in result.stdout + result.stderr
