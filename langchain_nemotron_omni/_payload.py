@@ -141,3 +141,36 @@ def flatten_text_content(payload_messages: list[dict[str, Any]]) -> None:
             entry["content"] = "".join(
                 part.get("text", "") if isinstance(part, dict) else str(part) for part in content
             )
+
+
+_MEDIA_PARTS = frozenset({"image_url", "video_url", "audio_url", "input_audio"})
+
+
+def move_tool_media(payload_messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move media out of tool results into a user turn right after them.
+
+    vLLM rejects images in ``role: tool`` messages, and the chat template groups
+    consecutive tool results into one turn, so the media of a whole group of results follows
+    that group, labelled with the call it came from. Text stays in the tool result.
+    """
+    out: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
+    for position, entry in enumerate(payload_messages):
+        content = entry.get("content")
+        if entry.get("role") == "tool" and isinstance(content, list):
+            media = [p for p in content if isinstance(p, dict) and p.get("type") in _MEDIA_PARTS]
+            if media:
+                texts = [
+                    str(p.get("text", ""))
+                    for p in content
+                    if isinstance(p, dict) and p not in media
+                ]
+                label = f"Media returned by tool call {entry.get('tool_call_id', '?')}:"
+                entry = {**entry, "content": "\n".join(texts) or "(media follows)"}  # noqa: PLW2901
+                pending.extend([{"type": "text", "text": label}, *media])
+        out.append(entry)
+        following = payload_messages[position + 1] if position + 1 < len(payload_messages) else {}
+        if pending and following.get("role") != "tool":
+            out.append({"role": "user", "content": pending})
+            pending = []
+    return out

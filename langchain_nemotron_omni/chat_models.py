@@ -24,6 +24,7 @@ from langchain_nemotron_omni._payload import (
     effective_thinking,
     flatten_text_content,
     lift_extensions,
+    move_tool_media,
     thinking_body,
 )
 from langchain_nemotron_omni._reasoning import reasoning_from_fields
@@ -264,6 +265,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
             payload.pop("max_tokens", None)
         messages = self._convert_input(input_).to_messages()
         echo_reasoning(self.spec, messages, payload["messages"])
+        payload["messages"] = move_tool_media(payload["messages"])
         if self.spec.flatten_non_user_content:
             flatten_text_content(payload["messages"])
         return payload

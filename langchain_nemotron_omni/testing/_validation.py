@@ -418,6 +418,8 @@ def _normalize_message(
             param="messages",
         )
     role = msg["role"]
+    if role == "tool" and flavor != "sglang":
+        _reject_tool_media(msg.get("content"), index)
     content = converter.flatten(msg.get("content"))
     if role != "assistant":
         return TemplateMessage(role=role, content=content)
@@ -454,6 +456,23 @@ def _normalize_message(
         reasoning=reasoning if isinstance(reasoning, str) else None,
         tool_calls=calls,
     )
+
+
+_MEDIA_PART_TYPES = frozenset({"image_url", "video_url", "audio_url", "input_audio"})
+
+
+def _reject_tool_media(content: Any, index: int) -> None:
+    # vLLM's tool-message content is text only (vllm-project/vllm#43203): media parts there
+    # fail request parsing.
+    if not isinstance(content, list):
+        return
+    for part in content:
+        if isinstance(part, dict) and part.get("type") in _MEDIA_PART_TYPES:
+            raise RequestError(
+                400,
+                f"messages[{index}]: tool message content supports text parts only, "
+                f"got a {part.get('type')!r} part",
+            )
 
 
 class _ContentConverter:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel
 
 from langchain_nemotron_omni import ChatNemotronOmni
@@ -93,3 +95,71 @@ def test_structured_output_stream_does_not_repeat_reasoning() -> None:
     assert full.additional_kwargs["reasoning_content"] == "Compute."
     assert full.additional_kwargs["parsed"] == Answer(value=4)
     assert server.requests[0].body["response_format"]["type"] == "json_schema"
+
+
+def test_images_from_tools_move_to_a_user_turn() -> None:
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5E"
+        "rkJggg=="
+    )
+    history = [
+        HumanMessage("Take two screenshots"),
+        AIMessage(
+            "",
+            tool_calls=[
+                {"name": "shot", "args": {}, "id": "c1"},
+                {"name": "shot", "args": {}, "id": "c2"},
+            ],
+        ),
+        ToolMessage(
+            content=[
+                {"type": "text", "text": "first"},
+                {"type": "image", "base64": png, "mime_type": "image/png"},
+            ],
+            tool_call_id="c1",
+        ),
+        ToolMessage(
+            content=[{"type": "image", "base64": png, "mime_type": "image/png"}],
+            tool_call_id="c2",
+        ),
+    ]
+    with FakeNemotronServer(["ok"]) as server:
+        ChatNemotronOmni(base_url=server.base_url, model="nemotron").invoke(history, thinking=False)
+    messages = server.requests[0].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "tool", "user"]
+    assert messages[2]["content"] == "first"
+    assert messages[3]["content"] == "(media follows)"
+    parts = messages[4]["content"]
+    assert [p["type"] for p in parts] == ["text", "image_url", "text", "image_url"]
+    assert parts[0]["text"] == "Media returned by tool call c1:"
+    assert parts[2]["text"] == "Media returned by tool call c2:"
+    # The template still groups both results into one turn, then the images.
+    assert server.requests[0].prompt.count("<tool_response>") == 2
+    assert server.requests[0].prompt.count("<image>") == 2
+
+
+def test_the_server_refuses_images_in_tool_messages() -> None:
+    body = {
+        "model": "nemotron",
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "s", "arguments": "{}"}}
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}
+                ],
+            },
+        ],
+    }
+    with FakeNemotronServer(["ok"]) as server:
+        response = httpx.post(f"{server.base_url}/chat/completions", json=body)
+    assert response.status_code == 400
+    assert "text parts only" in response.json()["error"]["message"]

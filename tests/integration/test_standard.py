@@ -74,8 +74,7 @@ class TestChatNemotronOmniStandard(ChatModelIntegrationTests):
     def supports_anthropic_inputs(self) -> bool:
         return True
 
-    # Not yet: audio, PDF and video inputs arrive with media support (issue 4), and so do
-    # images inside tool messages (moved into a user turn, since vLLM rejects them there).
+    # Not yet: audio, PDF and video inputs arrive with media support (issue 4).
     @property
     def supports_audio_inputs(self) -> bool:
         return False
@@ -90,4 +89,5 @@ class TestChatNemotronOmniStandard(ChatModelIntegrationTests):
 
     @property
     def supports_image_tool_message(self) -> bool:
-        return False
+        # vLLM rejects images in tool messages; they are moved into the next user turn.
+        return True
