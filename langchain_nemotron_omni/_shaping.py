@@ -21,6 +21,11 @@ from langchain_nemotron_omni._reasoning import (
     trim_newlines,
 )
 from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
+from langchain_nemotron_omni.structured_output import (
+    ParseTarget,
+    StructuredOutputError,
+    parse_json_answer,
+)
 
 REASONING_KEY = "reasoning_content"
 MODEL_PROVIDER = "nemotron"
@@ -35,6 +40,8 @@ class ShapeSettings:
     """The server has no reasoning parser: ``<think>`` markup arrives inside ``content``."""
     max_tokens: int | None
     reasoning_budget: int | None
+    parse_as: ParseTarget = None
+    """Parse the answer as JSON (``"json"``) or into this Pydantic class, into ``parsed``."""
     continues: bool = False
     """First phase of a client-side budget: stopping at ``length`` is expected, a second
     request will continue, so the finish reason is held back and nothing is warned."""
@@ -81,6 +88,8 @@ def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: st
     else:
         message.additional_kwargs.pop(REASONING_KEY, None)
     message.response_metadata["model_provider"] = MODEL_PROVIDER
+    if settings.parse_as is not None and (parsed := _try_parse(message.text, settings)):
+        message.additional_kwargs["parsed"] = parsed
     if (
         not settings.continues
         and finish_reason == "length"
@@ -90,6 +99,16 @@ def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: st
     ):
         message.response_metadata["reasoning_exhausted"] = True
         warnings.warn(exhausted_message(settings), ReasoningExhaustedWarning, stacklevel=4)
+
+
+def _try_parse(text: str, settings: ShapeSettings) -> Any:
+    """The parsed answer, or ``None``: a bad answer is reported by the structured parser."""
+    if not text.strip():
+        return None
+    try:
+        return parse_json_answer(text, settings.parse_as)
+    except StructuredOutputError:
+        return None
 
 
 class StreamShaper:
@@ -186,6 +205,14 @@ class StreamShaper:
                 tail = self._emit(
                     AIMessageChunk(content="", response_metadata={}), {}, reasoning, content, None
                 )
+        if self.settings.parse_as is not None and not self.continues:
+            parsed = _try_parse("".join(self.content_text), self.settings)
+            if parsed is not None:
+                if tail is None:
+                    tail = self._emit(
+                        AIMessageChunk(content="", response_metadata={}), {}, "", "", None
+                    )
+                tail.message.additional_kwargs["parsed"] = parsed
         if (
             not self.continues
             and self.finish_reason == "length"

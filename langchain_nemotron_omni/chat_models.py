@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
@@ -13,6 +15,7 @@ from langchain_core.callbacks.manager import ahandle_event, handle_event
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
@@ -56,6 +59,14 @@ from langchain_nemotron_omni.providers import (
     ProviderSpec,
     get_provider,
     resolve_provider,
+)
+from langchain_nemotron_omni.structured_output import (
+    ParseTarget,
+    StructuredMethod,
+    is_model_class,
+    parse_structured_message,
+    parse_target,
+    response_format_for,
 )
 
 if TYPE_CHECKING:
@@ -200,6 +211,54 @@ class ChatNemotronOmni(BaseChatOpenAI):
         # Nemotron servers speak Chat Completions; never route to the Responses API.
         return False
 
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: StructuredMethod = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Answers shaped by ``schema`` (a Pydantic class, TypedDict or JSON schema).
+
+        ``json_schema`` (default) constrains decoding with the server's structured outputs,
+        ``json_mode`` asks for any JSON object, ``function_calling`` forces a tool call. The
+        JSON is read from the answer, never from the thought, so reasoning can stay on; an
+        answer that does not fit raises ``StructuredOutputError`` showing the raw text
+        (or, with ``include_raw=True``, is returned as ``parsing_error``).
+        """
+        if method == "function_calling":
+            return super().with_structured_output(
+                schema, method="function_calling", include_raw=include_raw, strict=strict, **kwargs
+            )
+        if method == "json_mode":
+            response_format: dict[str, Any] = {"type": "json_object"}
+        elif schema is None:
+            msg = "with_structured_output(method='json_schema') needs a schema."
+            raise ValueError(msg)
+        else:
+            response_format = response_format_for(schema, strict=strict)
+        target: ParseTarget = schema if is_model_class(schema) else "json"  # type: ignore[assignment]
+        llm = self.bind(
+            response_format=response_format,
+            ls_structured_output_format={
+                "kwargs": {"method": method, "strict": strict},
+                "schema": response_format.get("json_schema", {}).get("schema"),
+            },
+            **kwargs,
+        )
+        parser = RunnableLambda(partial(parse_structured_message, target=target))
+        if not include_raw:
+            return llm | parser
+        with_parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        without = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
+            [without], exception_key="parsing_error"
+        )
+
     # ----------------------------------------------------------------- request side
 
     def _user_extra_body(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,6 +289,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
             client_split=self.reasoning_parser == "client",
             max_tokens=max_tokens,
             reasoning_budget=budget,
+            parse_as=parse_target(kwargs.get("response_format")),
         )
         return _Call(
             thinking=thinking, budget=budget, budget_mode=mode, max_tokens=max_tokens, shape=shape
@@ -248,6 +308,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
         call_extra = kwargs.pop("extra_body", None) or {}
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
         user_extra = deep_merge(payload.pop("extra_body", None) or {}, call_extra)
+        if (response_format := payload.pop("response_format", None)) is not None:
+            # Sent in the body, so the SDK does not parse raw content (thought included);
+            # the answer is parsed after shaping instead.
+            user_extra["response_format"] = response_format_for(response_format, strict=None)
         lift_extensions(payload)
         user_extra = deep_merge(payload.pop("extra_body", None) or {}, user_extra)
         sampling = {
@@ -313,15 +377,6 @@ class ChatNemotronOmni(BaseChatOpenAI):
         if reasoning is not None:
             generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
         generation_chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
-        return generation_chunk
-
-    def _get_generation_chunk_from_completion(
-        self, completion: openai.BaseModel
-    ) -> ChatGenerationChunk:
-        # The structured-output stream ends with the whole completion again; its reasoning
-        # was already streamed, so drop it here or it would appear twice.
-        generation_chunk = super()._get_generation_chunk_from_completion(completion)
-        generation_chunk.message.additional_kwargs.pop(REASONING_KEY, None)
         return generation_chunk
 
     def _shape_result(self, result: ChatResult, call: _Call) -> ChatResult:
