@@ -174,3 +174,36 @@ def move_tool_media(payload_messages: list[dict[str, Any]]) -> list[dict[str, An
             out.append({"role": "user", "content": pending})
             pending = []
     return out
+
+
+AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice'
+
+
+def forced_tool(tool_choice: object) -> str | None:
+    """The tool a ``tool_choice`` forces: its name, ``"*"`` for any tool, else ``None``."""
+    if tool_choice in {"required", "any"} or tool_choice is True:
+        return "*"
+    if isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return str(function["name"])
+    return None
+
+
+def force_instruction(forced: str) -> str:
+    """The sentence that asks the model for the forced call."""
+    if forced == "*":
+        return "You must answer this turn by calling one of the tools above."
+    return f"You must answer this turn by calling the tool `{forced}`."
+
+
+def add_system_text(payload_messages: list[dict[str, Any]], text: str) -> None:
+    """Append ``text`` to the first system message (created if missing), in place."""
+    if payload_messages and payload_messages[0].get("role") == "system":
+        first = payload_messages[0]
+        content = first.get("content")
+        if isinstance(content, list):
+            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        first["content"] = f"{content}\n\n{text}" if content else text
+    else:
+        payload_messages.insert(0, {"role": "system", "content": text})

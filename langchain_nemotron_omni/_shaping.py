@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -20,12 +20,24 @@ from langchain_nemotron_omni._reasoning import (
     ThinkSplitter,
     trim_newlines,
 )
+from langchain_nemotron_omni._tool_shaping import (
+    CONTENT_INDEX_BASE,
+    REASONING_INDEX_BASE,
+    ToolChunker,
+    merge_parsed_calls,
+    parse_if_needed,
+)
 from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
 from langchain_nemotron_omni.structured_output import (
     ParseTarget,
     StructuredOutputError,
     parse_json_answer,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from langchain_core.messages.tool import ToolCallChunk
 
 REASONING_KEY = "reasoning_content"
 MODEL_PROVIDER = "nemotron"
@@ -40,6 +52,8 @@ class ShapeSettings:
     """The server has no reasoning parser: ``<think>`` markup arrives inside ``content``."""
     max_tokens: int | None
     reasoning_budget: int | None
+    tools: tuple[Mapping[str, Any], ...] | None = None
+    """Bound tools whose calls may arrive as XML text; ``None`` turns client parsing off."""
     parse_as: ParseTarget = None
     """Parse the answer as JSON (``"json"``) or into this Pydantic class, into ``parsed``."""
     continues: bool = False
@@ -81,6 +95,8 @@ def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: st
         if not settings.thinking and reasoning and not content.strip():
             # Thinking was off, so whatever the server labelled reasoning is the answer.
             content, reasoning = reasoning, None
+        if settings.tools is not None:
+            reasoning, content = _take_calls(message, settings.tools, reasoning, content)
         message.content = trim_newlines(content) or ""
     reasoning = trim_newlines(reasoning)
     if reasoning:
@@ -99,6 +115,45 @@ def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: st
     ):
         message.response_metadata["reasoning_exhausted"] = True
         warnings.warn(exhausted_message(settings), ReasoningExhaustedWarning, stacklevel=4)
+
+
+def _tool_tail(
+    tail: ChatGenerationChunk | None,
+    reasoning: str,
+    content: str,
+    chunks: list[ToolCallChunk],
+) -> ChatGenerationChunk:
+    """A last chunk carrying what the tool parsers held back at the end of the stream."""
+    previous = tail.message if tail is not None else None
+    kwargs = dict(previous.additional_kwargs) if previous is not None else {}
+    if reasoning:
+        kwargs[REASONING_KEY] = str(kwargs.get(REASONING_KEY, "")) + reasoning
+    text = (str(previous.content) if previous is not None else "") + content
+    earlier = list(previous.tool_call_chunks) if isinstance(previous, AIMessageChunk) else []
+    message = AIMessageChunk(
+        content=text,
+        additional_kwargs=kwargs,
+        response_metadata={"model_provider": MODEL_PROVIDER},
+        tool_call_chunks=[*earlier, *chunks],
+    )
+    return ChatGenerationChunk(message=message)
+
+
+def _take_calls(
+    message: AIMessage,
+    tools: tuple[Mapping[str, Any], ...],
+    reasoning: str | None,
+    content: str,
+) -> tuple[str | None, str]:
+    """Move XML calls from the thought and the answer into the message's tool calls."""
+    from_reasoning = parse_if_needed(reasoning or "", tools)
+    from_content = parse_if_needed(content, tools)
+    if from_reasoning is not None:
+        reasoning = from_reasoning.content
+    if from_content is not None:
+        content = from_content.content
+    merge_parsed_calls(message, *(p for p in (from_reasoning, from_content) if p is not None))
+    return reasoning, content
 
 
 def _try_parse(text: str, settings: ShapeSettings) -> Any:
@@ -120,6 +175,15 @@ class StreamShaper:
         self.continues = continues
         self._splitter = (
             ThinkSplitter(start_in_reasoning=settings.thinking) if settings.client_split else None
+        )
+        tools = settings.tools
+        self._tool_chunkers = (
+            None
+            if tools is None
+            else (
+                ToolChunker(tools, REASONING_INDEX_BASE),
+                ToolChunker(tools, CONTENT_INDEX_BASE),
+            )
         )
         self._reasoning_trim = NewlineTrimmer()
         self._content_trim = NewlineTrimmer()
@@ -152,6 +216,20 @@ class StreamShaper:
             self.completion_tokens += message.usage_metadata.get("output_tokens", 0)
         return self._emit(message, kwargs, reasoning, content, generation_info)
 
+    def _flush_tools(self, tail: ChatGenerationChunk | None) -> ChatGenerationChunk | None:
+        assert self._tool_chunkers is not None  # noqa: S101 - only called when parsing
+        reasoning_tools, content_tools = self._tool_chunkers
+        reasoning, reasoning_chunks = reasoning_tools.finish()
+        content, content_chunks = content_tools.finish()
+        reasoning = self._reasoning_trim.feed(reasoning)
+        content = self._content_trim.feed(content)
+        chunks = [*reasoning_chunks, *content_chunks]
+        if not (reasoning or content or chunks):
+            return tail
+        if chunks:
+            self.saw_tool_calls = True
+        return _tool_tail(tail, reasoning, content, chunks)
+
     def _route(self, reasoning: str, content: str) -> tuple[str, str]:
         if self._splitter is None:
             # SGLang can leak the end-of-thought token into content as a delta of its own.
@@ -172,6 +250,26 @@ class StreamShaper:
     ) -> ChatGenerationChunk:
         if not self.settings.thinking and reasoning:
             content, reasoning = reasoning + content, ""
+        new_chunks: list[ToolCallChunk] = []
+        if self._tool_chunkers is not None:
+            reasoning_tools, content_tools = self._tool_chunkers
+            if reasoning:
+                reasoning, found = reasoning_tools.feed(reasoning)
+                new_chunks += found
+            if content:
+                content, found = content_tools.feed(content)
+                new_chunks += found
+        if new_chunks:
+            self.saw_tool_calls = True
+            message = AIMessageChunk(
+                content="",
+                additional_kwargs=message.additional_kwargs,
+                response_metadata=message.response_metadata,
+                tool_call_chunks=[*message.tool_call_chunks, *new_chunks],
+                usage_metadata=message.usage_metadata,
+                id=message.id,
+                chunk_position=message.chunk_position,
+            )
         reasoning = self._reasoning_trim.feed(reasoning)
         content = self._content_trim.feed(content)
         if reasoning:
@@ -195,16 +293,19 @@ class StreamShaper:
         )
 
     def finish(self) -> ChatGenerationChunk | None:
-        """Flush held-back text; warn if the thought ate the whole budget."""
+        """Flush held-back text and calls; warn if the thought ate the whole budget."""
         tail: ChatGenerationChunk | None = None
+        reasoning = content = ""
         if self._splitter is not None:
             parts = self._splitter.flush()
             reasoning = "".join(t for c, t in parts if c == "reasoning")
             content = "".join(t for c, t in parts if c == "content")
-            if reasoning or content:
-                tail = self._emit(
-                    AIMessageChunk(content="", response_metadata={}), {}, reasoning, content, None
-                )
+        if reasoning or content:
+            tail = self._emit(
+                AIMessageChunk(content="", response_metadata={}), {}, reasoning, content, None
+            )
+        if self._tool_chunkers is not None:
+            tail = self._flush_tools(tail)
         if self.settings.parse_as is not None and not self.continues:
             parsed = _try_parse("".join(self.content_text), self.settings)
             if parsed is not None:

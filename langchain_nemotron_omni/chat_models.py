@@ -22,10 +22,14 @@ from pydantic import Field, PrivateAttr, SecretStr, model_validator
 # Imported for its side effect: registers the "nemotron" content-block translator.
 import langchain_nemotron_omni.translator  # noqa: F401
 from langchain_nemotron_omni._payload import (
+    AUTO_TOOL_CHOICE_ERROR,
+    add_system_text,
     deep_merge,
     echo_reasoning,
     effective_thinking,
     flatten_text_content,
+    force_instruction,
+    forced_tool,
     lift_extensions,
     move_tool_media,
     thinking_body,
@@ -68,6 +72,7 @@ from langchain_nemotron_omni.structured_output import (
     parse_target,
     response_format_for,
 )
+from langchain_nemotron_omni.tool_xml import render_tools_prompt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -132,6 +137,11 @@ class ChatNemotronOmni(BaseChatOpenAI):
     reasoning_parser: Literal["server", "client"] = "server"
     """``client`` for a server started without ``--reasoning-parser``: the ``<think>``
     markup then arrives in the text and is split here."""
+    tool_parser: Literal["auto", "server", "client"] = "auto"
+    """``server``: the server turns the model's XML into ``tool_calls``. ``client``: tools
+    are written into the system prompt and calls parsed here (servers without
+    ``--tool-call-parser``). ``auto``: server, switching to client for good if the server
+    answers that it has no tool parser."""
     top_k: int | None = None
     """Sample from the ``k`` most likely tokens (vLLM/SGLang extension)."""
     min_p: float | None = None
@@ -168,6 +178,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
         return values
 
     _spec: ProviderSpec = PrivateAttr()
+    _tools_on_client: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _set_nemotron_omni_version(self) -> Self:
@@ -284,12 +295,14 @@ class ChatNemotronOmni(BaseChatOpenAI):
             else:
                 mode = "client"
         max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        tools = kwargs.get("tools")
         shape = ShapeSettings(
             thinking=thinking,
             client_split=self.reasoning_parser == "client",
             max_tokens=max_tokens,
             reasoning_budget=budget,
             parse_as=parse_target(kwargs.get("response_format")),
+            tools=tuple(tools) if tools and kwargs.get("tool_choice") != "none" else None,
         )
         return _Call(
             thinking=thinking, budget=budget, budget_mode=mode, max_tokens=max_tokens, shape=shape
@@ -332,7 +345,68 @@ class ChatNemotronOmni(BaseChatOpenAI):
         payload["messages"] = move_tool_media(payload["messages"])
         if self.spec.flatten_non_user_content:
             flatten_text_content(payload["messages"])
+        if payload.get("tools") and self.renders_tools:
+            self._tools_into_prompt(payload)
         return payload
+
+    @property
+    def renders_tools(self) -> bool:
+        """Whether tools are written into the prompt here instead of sent as ``tools``."""
+        return self.tool_parser == "client" or self._tools_on_client
+
+    @staticmethod
+    def _tools_into_prompt(payload: dict[str, Any]) -> None:
+        tools = payload.pop("tools")
+        choice = payload.pop("tool_choice", None)
+        payload.pop("parallel_tool_calls", None)
+        if choice == "none":
+            return
+        text = render_tools_prompt(tools)
+        if forced := forced_tool(choice):
+            text = f"{text}\n\n{force_instruction(forced)}"
+        add_system_text(payload["messages"], text)
+
+    def _switch_to_client_tools(
+        self, error: openai.BadRequestError, kwargs: Mapping[str, Any]
+    ) -> bool:
+        """On "no tool parser" from the server, render tools here from now on."""
+        if (
+            self.tool_parser == "auto"
+            and not self._tools_on_client
+            and kwargs.get("tools")
+            and AUTO_TOOL_CHOICE_ERROR in str(error)
+        ):
+            self._tools_on_client = True
+            return True
+        return False
+
+    def _parent_generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        try:
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        except openai.BadRequestError as error:
+            if not self._switch_to_client_tools(error, kwargs):
+                raise
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    async def _parent_agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        try:
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        except openai.BadRequestError as error:
+            if not self._switch_to_client_tools(error, kwargs):
+                raise
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
     # ---------------------------------------------------------------- response side
 
@@ -400,18 +474,18 @@ class ChatNemotronOmni(BaseChatOpenAI):
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
             return self._shape_result(
-                super()._generate(messages, stop, run_manager, **kwargs), call
+                self._parent_generate(messages, stop, run_manager, kwargs), call
             )
         first_kwargs, first_call = self._first_phase(kwargs, call)
         first = self._shape_result(
-            super()._generate(messages, stop, run_manager, **first_kwargs), first_call
+            self._parent_generate(messages, stop, run_manager, first_kwargs), first_call
         )
         plan = self._second_phase(messages, first, kwargs, call)
         if plan is None:
             return first
         second_messages, second_kwargs, second_call = plan
         second = self._shape_result(
-            super()._generate(second_messages, stop, run_manager, **second_kwargs), second_call
+            self._parent_generate(second_messages, stop, run_manager, second_kwargs), second_call
         )
         return _join_phases(first, second, call)
 
@@ -426,18 +500,18 @@ class ChatNemotronOmni(BaseChatOpenAI):
             return await self._afal_generate(messages, run_manager, kwargs)
         call = self._resolve_call(kwargs)
         if call.budget_mode != "client":
-            result = await super()._agenerate(messages, stop, run_manager, **kwargs)
+            result = await self._parent_agenerate(messages, stop, run_manager, kwargs)
             return self._shape_result(result, call)
         first_kwargs, first_call = self._first_phase(kwargs, call)
         first = self._shape_result(
-            await super()._agenerate(messages, stop, run_manager, **first_kwargs), first_call
+            await self._parent_agenerate(messages, stop, run_manager, first_kwargs), first_call
         )
         plan = self._second_phase(messages, first, kwargs, call)
         if plan is None:
             return first
         second_messages, second_kwargs, second_call = plan
         second = self._shape_result(
-            await super()._agenerate(second_messages, stop, run_manager, **second_kwargs),
+            await self._parent_agenerate(second_messages, stop, run_manager, second_kwargs),
             second_call,
         )
         return _join_phases(first, second, call)
@@ -479,7 +553,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
         # Callbacks get the shaped chunks, so run_manager is not handed to the parent.
         received = 0
         try:
-            for raw in super()._stream(messages, stop, None, **kwargs):
+            for raw in self._parent_stream(messages, stop, kwargs):
                 received += 1
                 chunk = shaper.process(raw)
                 if run_manager:
@@ -494,6 +568,37 @@ class ChatNemotronOmni(BaseChatOpenAI):
             if run_manager:
                 run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
+
+    def _parent_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> Iterator[ChatGenerationChunk]:
+        try:
+            stream = super()._stream(messages, stop, None, **kwargs)
+            first = next(stream, None)
+        except openai.BadRequestError as error:
+            if not self._switch_to_client_tools(error, kwargs):
+                raise
+            stream = super()._stream(messages, stop, None, **kwargs)
+            first = next(stream, None)
+        if first is not None:
+            yield first
+            yield from stream
+
+    async def _parent_astream(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        try:
+            stream = super()._astream(messages, stop, None, **kwargs)
+            first = await anext(stream, None)
+        except openai.BadRequestError as error:
+            if not self._switch_to_client_tools(error, kwargs):
+                raise
+            stream = super()._astream(messages, stop, None, **kwargs)
+            first = await anext(stream, None)
+        if first is not None:
+            yield first
+            async for chunk in stream:
+                yield chunk
 
     def _interrupted(self, received: int, shaper: StreamShaper) -> StreamInterruptedError:
         got = sum(len(t) for t in (*shaper.reasoning_text, *shaper.content_text))
@@ -545,7 +650,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
     ) -> AsyncIterator[ChatGenerationChunk]:
         received = 0
         try:
-            async for raw in super()._astream(messages, stop, None, **kwargs):
+            async for raw in self._parent_astream(messages, stop, kwargs):
                 received += 1
                 chunk = shaper.process(raw)
                 if run_manager:
