@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 import openai
 from langchain_core.callbacks.manager import ahandle_event, handle_event
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
@@ -47,6 +47,7 @@ from langchain_nemotron_omni.errors import (
     MissingAPIKeyError,
     ProviderNotSupportedError,
     StreamInterruptedError,
+    ToolChoiceError,
 )
 from langchain_nemotron_omni.fal import (
     FAL_QUEUE_URL,
@@ -469,6 +470,23 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        forced = _forced(kwargs)
+        result = self._generate_once(messages, stop, run_manager, **kwargs)
+        if forced is None or _calls_forced_tool(result, forced):
+            return result
+        # vLLM's qwen3_coder parser ignores forced tool choice: ask once more, explicitly.
+        retry = self._generate_once(_insist(messages, forced), stop, run_manager, **kwargs)
+        if _calls_forced_tool(retry, forced):
+            return retry
+        raise _tool_choice_error(forced, retry)
+
+    def _generate_once(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         if not self.spec.openai_compatible:
             return self._fal_generate(messages, run_manager, kwargs)
         call = self._resolve_call(kwargs)
@@ -496,6 +514,22 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        forced = _forced(kwargs)
+        result = await self._agenerate_once(messages, stop, run_manager, **kwargs)
+        if forced is None or _calls_forced_tool(result, forced):
+            return result
+        retry = await self._agenerate_once(_insist(messages, forced), stop, run_manager, **kwargs)
+        if _calls_forced_tool(retry, forced):
+            return retry
+        raise _tool_choice_error(forced, retry)
+
+    async def _agenerate_once(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         if not self.spec.openai_compatible:
             return await self._afal_generate(messages, run_manager, kwargs)
         call = self._resolve_call(kwargs)
@@ -517,6 +551,30 @@ class ChatNemotronOmni(BaseChatOpenAI):
         return _join_phases(first, second, call)
 
     def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        forced = _forced(kwargs)
+        if forced is None:
+            yield from self._stream_once(messages, stop, run_manager, **kwargs)
+            return
+        # Held back until the forced call shows up, so a reply that ignores the forcing is
+        # replaced by the retry rather than shown and then contradicted.
+        for attempt in (messages, _insist(messages, forced)):
+            held: list[ChatGenerationChunk] = []
+            stream = self._stream_once(attempt, stop, run_manager, **kwargs)
+            for chunk in stream:
+                held.append(chunk)
+                if _chunk_calls(chunk, forced):
+                    yield from held
+                    yield from stream
+                    return
+        raise _tool_choice_error(forced, _joined_result(held))
+
+    def _stream_once(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
@@ -613,6 +671,31 @@ class ChatNemotronOmni(BaseChatOpenAI):
             raise self._interrupted(received, shaper)
 
     async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        forced = _forced(kwargs)
+        if forced is None:
+            async for chunk in self._astream_once(messages, stop, run_manager, **kwargs):
+                yield chunk
+            return
+        for attempt in (messages, _insist(messages, forced)):
+            held: list[ChatGenerationChunk] = []
+            stream = self._astream_once(attempt, stop, run_manager, **kwargs)
+            async for chunk in stream:
+                held.append(chunk)
+                if _chunk_calls(chunk, forced):
+                    for earlier in held:
+                        yield earlier
+                    async for rest in stream:
+                        yield rest
+                    return
+        raise _tool_choice_error(forced, _joined_result(held))
+
+    async def _astream_once(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
@@ -874,6 +957,52 @@ class ChatNemotronOmni(BaseChatOpenAI):
             thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
         )
         return [*messages, partial], second_kwargs, second_call
+
+
+def _forced(kwargs: Mapping[str, Any]) -> str | None:
+    """The tool a call forces (``"*"`` for any), when tools are bound."""
+    return forced_tool(kwargs.get("tool_choice")) if kwargs.get("tools") else None
+
+
+def _insist(messages: list[BaseMessage], forced: str) -> list[BaseMessage]:
+    """The conversation again, ending with an explicit order to make the forced call."""
+    order = f"{force_instruction(forced)} Reply with the tool call only, not with text."
+    return [*messages, SystemMessage(order)]
+
+
+def _calls_forced_tool(result: ChatResult, forced: str) -> bool:
+    message = result.generations[0].message
+    calls = message.tool_calls if isinstance(message, AIMessage) else []
+    return any(forced in {"*", call["name"]} for call in calls)
+
+
+def _chunk_calls(chunk: ChatGenerationChunk, forced: str) -> bool:
+    message = chunk.message
+    if not isinstance(message, AIMessageChunk):
+        return False
+    return any(c.get("name") and forced in {"*", c.get("name")} for c in message.tool_call_chunks)
+
+
+def _joined_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
+    if not chunks:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=""))])
+    joined = chunks[0]
+    for chunk in chunks[1:]:
+        joined = joined + chunk
+    message = joined.message
+    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=message.content))])
+
+
+def _tool_choice_error(forced: str, result: ChatResult) -> ToolChoiceError:
+    message = result.generations[0].message
+    what = "any tool" if forced == "*" else f"the tool {forced!r}"
+    text = str(message.content)[:500] or "(no text)"
+    called = [c["name"] for c in message.tool_calls] if isinstance(message, AIMessage) else []
+    got = f"it called {called}" if called else f"it replied: {text}"
+    return ToolChoiceError(
+        f"tool_choice forced {what}, but the model did not call it, even when asked twice; "
+        f"{got}. Check that the tools suit the request, or use tool_choice='auto'."
+    )
 
 
 def _as_chunk(result: ChatResult) -> ChatGenerationChunk:

@@ -30,3 +30,7 @@ class StreamInterruptedError(NemotronOmniError):
 
     Raised instead of returning a half message: retry the call (streams are not resumable).
     """
+
+
+class ToolChoiceError(NemotronOmniError):
+    """``tool_choice`` forced a tool call and the model would not make it, even when asked again."""
