@@ -181,7 +181,7 @@ AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice'
 
 def forced_tool(tool_choice: object) -> str | None:
     """The tool a ``tool_choice`` forces: its name, ``"*"`` for any tool, else ``None``."""
-    if tool_choice in {"required", "any"} or tool_choice is True:
+    if tool_choice is True or (isinstance(tool_choice, str) and tool_choice in {"required", "any"}):
         return "*"
     if isinstance(tool_choice, Mapping):
         function = tool_choice.get("function")

@@ -57,6 +57,7 @@ from langchain_nemotron_omni.fal import (
 )
 from langchain_nemotron_omni.fal import build_request as build_fal_request
 from langchain_nemotron_omni.fal import output_text as fal_output_text
+from langchain_nemotron_omni.media import MediaOptions, media_request_fields, prepare_messages
 from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import (
     BASE_URL_ENV,
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.model_profile import ModelProfile
 
 BudgetMode = Literal["auto", "server", "client"]
+_DEFAULT_MEDIA = MediaOptions()
 FAL_QUEUE_EVENT = "fal_queue_update"
 """Name of the LangChain custom event carrying fal queue progress (status, position, logs)."""
 # Fields the template continuation (second phase of the client-side budget) needs.
@@ -143,6 +145,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
     are written into the system prompt and calls parsed here (servers without
     ``--tool-call-parser``). ``auto``: server, switching to client for good if the server
     answers that it has no tool parser."""
+    media: MediaOptions | None = None
+    """How media is checked and sent (``MediaOptions``): transport (inline or ``file://``),
+    PDF rendering, video ``fps``/``num_frames``, ``use_audio_in_video``, size and duration
+    limits. ``None`` means the defaults."""
     top_k: int | None = None
     """Sample from the ``k`` most likely tokens (vLLM/SGLang extension)."""
     min_p: float | None = None
@@ -320,7 +326,14 @@ class ChatNemotronOmni(BaseChatOpenAI):
         for key in ("thinking", "reasoning_budget"):
             kwargs.pop(key, None)
         call_extra = kwargs.pop("extra_body", None) or {}
-        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        # Media first: LangChain's own conversion raises on video blocks and audio URLs.
+        messages = prepare_messages(
+            self._convert_input(input_).to_messages(),
+            provider=self.spec,
+            options=self.media_options,
+            model=self.model_name,
+        )
+        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         user_extra = deep_merge(payload.pop("extra_body", None) or {}, call_extra)
         if (response_format := payload.pop("response_format", None)) is not None:
             # Sent in the body, so the SDK does not parse raw content (thought included);
@@ -338,10 +351,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
         ours = deep_merge(
             ours, thinking_body(self.spec, thinking=call.thinking, server_budget=server_budget)
         )
+        ours = deep_merge(ours, media_request_fields(self.media_options, messages))
         payload["extra_body"] = deep_merge(ours, user_extra)
         if payload.get("max_tokens") is None:
             payload.pop("max_tokens", None)
-        messages = self._convert_input(input_).to_messages()
         echo_reasoning(self.spec, messages, payload["messages"])
         payload["messages"] = move_tool_media(payload["messages"])
         if self.spec.flatten_non_user_content:
@@ -349,6 +362,11 @@ class ChatNemotronOmni(BaseChatOpenAI):
         if payload.get("tools") and self.renders_tools:
             self._tools_into_prompt(payload)
         return payload
+
+    @property
+    def media_options(self) -> MediaOptions:
+        """The media options in force (the defaults when ``media`` is unset)."""
+        return self.media or _DEFAULT_MEDIA
 
     @property
     def renders_tools(self) -> bool:

@@ -25,7 +25,9 @@ _OMNI: ModelProfile = {
     "image_url_inputs": True,
     "audio_inputs": True,
     "video_inputs": True,
-    "pdf_inputs": False,
+    "pdf_inputs": True,
+    "image_tool_message": True,
+    "pdf_tool_message": True,
     "text_outputs": True,
     "reasoning_output": True,
     "tool_calling": True,
@@ -44,6 +46,9 @@ _NANO_TEXT: ModelProfile = {
     "image_url_inputs": False,
     "audio_inputs": False,
     "video_inputs": False,
+    "pdf_inputs": False,
+    "image_tool_message": False,
+    "pdf_tool_message": False,
 }
 
 _OMNI_IDS = (

@@ -336,7 +336,7 @@ class App:
             flavor=self.flavor,
             request_enable_thinking=norm.request_enable_thinking,
             prompt_reasoning_open=turn.reasoning_open,
-            tools=norm.tools or None,
+            tools=_parsed_tools(norm.tools, turn.request.body),
             truncated=gen.truncated,
         )
         message = _parsing.message_fields(parsed, self.flavor)
@@ -381,7 +381,7 @@ class App:
         parser = _parsing.StreamParser(
             flavor=self.flavor,
             prompt_reasoning_open=turn.reasoning_open,
-            tools=norm.tools or None,
+            tools=_parsed_tools(norm.tools, turn.request.body),
         )
         for token in gen.tokens:
             chunks.emitted += 1
@@ -487,3 +487,11 @@ def apply_thinking_budget(text: str, budget: int) -> str:
     if len(tokens) <= budget:
         return text
     return "".join(tokens[:budget]) + "\n</think>" + (rest if sep else "")
+
+
+def _parsed_tools(tools: Any, body: dict[str, Any]) -> Any:
+    # vLLM runs the tool parser only when tool_choice is "auto" (explicit or by default):
+    # with "none" the model's XML stays in the content.
+    if body.get("tool_choice") == "none":
+        return None
+    return tools or None

@@ -59,11 +59,41 @@ def tool_call_xml(name: str, args: dict[str, Any]) -> str:
     return f"<tool_call>\n<function={name}>\n{params}</function>\n</tool_call>\n"
 
 
-def _pick_tool(request: ChatRequest, text: str) -> dict[str, Any]:
+_PROMPT_FUNCTION = re.compile(
+    r"<function>\n<name>(?P<name>[^<]+)</name>(?P<body>.*?)\n</function>", re.DOTALL
+)
+_PROMPT_PARAMETER = re.compile(
+    r"<parameter>\n<name>(?P<name>[^<]+)</name>\n<type>(?P<type>[^<]+)</type>", re.DOTALL
+)
+_FORCED = re.compile(r"calling the tool `(?P<name>[^`]+)`")
+
+
+def _tools_from_prompt(prompt: str) -> list[dict[str, Any]]:
+    """Tools as a model sees them when they are written into the system prompt."""
+    if "<tools>" not in prompt:
+        return []
+    tools = []
+    for function in _PROMPT_FUNCTION.finditer(prompt.split("</tools>", maxsplit=1)[0]):
+        properties = {
+            p["name"]: {"type": p["type"].strip('"')}
+            for p in _PROMPT_PARAMETER.finditer(function["body"])
+        }
+        parameters = {"type": "object", "properties": properties}
+        tools.append({"name": function["name"], "parameters": parameters})
+    return tools
+
+
+def _visible_tools(request: ChatRequest) -> list[dict[str, Any]]:
     tools = [tool.get("function", tool) for tool in request.tools or []]
+    return tools or _tools_from_prompt(request.prompt)
+
+
+def _pick_tool(request: ChatRequest, tools: list[dict[str, Any]], text: str) -> dict[str, Any]:
     choice = request.body.get("tool_choice")
-    if isinstance(choice, dict):
-        wanted = choice["function"]["name"]
+    forced = _FORCED.search(request.prompt)
+    wanted = choice["function"]["name"] if isinstance(choice, dict) else None
+    wanted = wanted or (forced["name"] if forced else None)
+    if wanted:
         return next(tool for tool in tools if tool["name"] == wanted)
     return next((tool for tool in tools if tool["name"] in text), tools[0])
 
@@ -82,8 +112,9 @@ def standard_responder(request: ChatRequest) -> str:
     if response_format.get("type") == "json_object":
         return prefix + json.dumps({"setup": "Why did the cat sit?", "punchline": "To purr."})
     tool_choice = request.body.get("tool_choice", "auto")
-    if request.tools and tool_choice != "none" and last_role != "tool":
-        tool = _pick_tool(request, text)
+    tools = _visible_tools(request)
+    if tools and tool_choice != "none" and last_role != "tool":
+        tool = _pick_tool(request, tools, text)
         args = _sample(tool.get("parameters") or {"type": "object"}, text)
         return prefix + tool_call_xml(tool["name"], args)
     if last_role == "tool":
