@@ -45,7 +45,6 @@ from langchain_nemotron_omni._shaping import (
 from langchain_nemotron_omni._version import __version__
 from langchain_nemotron_omni.errors import (
     MissingAPIKeyError,
-    ProviderNotSupportedError,
     StreamInterruptedError,
     ToolChoiceError,
 )
@@ -74,7 +73,7 @@ from langchain_nemotron_omni.structured_output import (
     parse_target,
     response_format_for,
 )
-from langchain_nemotron_omni.tool_xml import render_tools_prompt
+from langchain_nemotron_omni.tool_xml import render_tool_call_xml, render_tools_prompt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -770,19 +769,24 @@ class ChatNemotronOmni(BaseChatOpenAI):
     # ------------------------------------------------------------------------ fal.ai
 
     def _fal_request(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> FalRequest:
-        if kwargs.get("tools"):
-            msg = (
-                "Tools on provider='fal' need the client-side tool format, which this version "
-                "does not render yet. Use an OpenAI-compatible provider for tool calling."
-            )
-            raise ProviderNotSupportedError(msg)
         call = self._resolve_call(kwargs)
+        tools = kwargs.get("tools")
+        choice = kwargs.get("tool_choice")
+        tools_prompt = None
+        if tools and choice != "none":
+            # fal has no tool parameter: tools go into the system prompt in the model's own
+            # format and calls are parsed back from the text.
+            tools_prompt = render_tools_prompt(tools)
+            if forced := forced_tool(choice):
+                tools_prompt = f"{tools_prompt}\n\n{force_instruction(forced)}"
         return build_fal_request(
             messages,
             thinking=call.thinking,
             max_tokens=call.max_tokens,
             temperature=kwargs.get("temperature", self.temperature),
             top_p=kwargs.get("top_p", self.top_p),
+            tools_prompt=tools_prompt,
+            render_tool_calls=_tool_calls_xml,
         )
 
     def _fal_queue(self) -> FalQueue:
@@ -802,14 +806,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
             content=fal_output_text(result),
             response_metadata={"model_name": self.model_name, "model_provider": MODEL_PROVIDER},
         )
-        settings = ShapeSettings(
-            thinking=call.thinking,
-            client_split=False,
-            max_tokens=call.max_tokens,
-            reasoning_budget=call.budget,
-        )
         # fal reports no finish reason; a reply that came back whole is taken as finished.
-        shape_message(message, settings, "stop")
+        shape_message(message, call.shape, "stop")
         generation = ChatGeneration(message=message, generation_info={"finish_reason": "stop"})
         return ChatResult(generations=[generation], llm_output={"model_provider": MODEL_PROVIDER})
 
@@ -975,6 +973,11 @@ class ChatNemotronOmni(BaseChatOpenAI):
             thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
         )
         return [*messages, partial], second_kwargs, second_call
+
+
+def _tool_calls_xml(message: AIMessage) -> str:
+    """An assistant turn's tool calls written as the model writes them (for fal's transcript)."""
+    return "".join(render_tool_call_xml(call["name"], call["args"]) for call in message.tool_calls)
 
 
 def _forced(kwargs: Mapping[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT
@@ -172,3 +172,48 @@ async def test_async_and_stream() -> None:
     assert len(chunks) >= 1
     assert "".join(str(c.content) for c in chunks) == "A."
     assert chunks[0].additional_kwargs["reasoning_content"] == "T."
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+def test_tools_go_into_the_prompt_and_calls_come_back_parsed() -> None:
+    call = (
+        "The user wants weather.\n</think>\n<tool_call>\n<function=get_weather>\n"
+        "<parameter=city>\nParis\n</parameter>\n<parameter=days>\n2\n</parameter>\n"
+        "</function>\n</tool_call>\n"
+    )
+    with FakeFalServer([FalReply(call, queue_polls=0, logs=())], api_key=KEY) as server:
+        reply = _llm(server).bind_tools([WEATHER]).invoke("Weather in Paris?")
+        payload = server.submissions[0].payload
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
+        ("get_weather", {"city": "Paris", "days": 2})
+    ]
+    assert reply.content == ""
+    assert payload["system_prompt"].startswith("# Tools")
+    assert "<name>get_weather</name>" in payload["system_prompt"]
+
+
+def test_tool_history_is_written_into_the_transcript() -> None:
+    history = [
+        HumanMessage("Weather in Paris?"),
+        AIMessage("", tool_calls=[{"name": "get_weather", "args": {"city": "Paris"}, "id": "c1"}]),
+        ToolMessage("Sunny, 21C", tool_call_id="c1"),
+    ]
+    with FakeFalServer([FalReply("It is sunny.", queue_polls=0, logs=())], api_key=KEY) as server:
+        reply = _llm(server, thinking=False).bind_tools([WEATHER]).invoke(history)
+        prompt = server.submissions[0].payload["prompt"]
+    assert reply.content == "It is sunny."
+    assert "<function=get_weather>\n<parameter=city>\nParis\n</parameter>" in prompt
+    assert "<tool_response>\nSunny, 21C\n</tool_response>" in prompt
