@@ -25,11 +25,18 @@ def reasoning_from_fields(message: Mapping[str, Any], fields: tuple[str, ...]) -
     Every known field is checked whatever the provider's preference, because servers moved
     between names (vLLM 0.11 -> 0.16) and some send both.
     """
-    for name in (*fields, "reasoning", "reasoning_content"):
+    for name in fields:
+        value = message.get(name)
+        if isinstance(value, str) and value:
+            return value
+    for name in _ALL_FIELDS:
         value = message.get(name)
         if isinstance(value, str) and value:
             return value
     return None
+
+
+_ALL_FIELDS = ("reasoning", "reasoning_content")
 
 
 def trim_newlines(text: str | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -117,6 +117,10 @@ def shape_message(message: AIMessage, settings: ShapeSettings, finish_reason: st
         warnings.warn(exhausted_message(settings), ReasoningExhaustedWarning, stacklevel=4)
 
 
+def _empty_chunk() -> ChatGenerationChunk:
+    return ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={}))
+
+
 def _tool_tail(
     tail: ChatGenerationChunk | None,
     reasoning: str,
@@ -200,8 +204,11 @@ class StreamShaper:
         message = chunk.message
         if not isinstance(message, AIMessageChunk):
             return chunk
-        kwargs = dict(message.additional_kwargs)
-        reasoning_in = kwargs.pop(REASONING_KEY, None) or ""
+        kwargs = message.additional_kwargs
+        reasoning_in = ""
+        if REASONING_KEY in kwargs:
+            kwargs = dict(kwargs)
+            reasoning_in = kwargs.pop(REASONING_KEY) or ""
         content_in = message.content if isinstance(message.content, str) else ""
         reasoning, content = self._route(str(reasoning_in), content_in)
         generation_info = chunk.generation_info
@@ -214,7 +221,8 @@ class StreamShaper:
             self.saw_tool_calls = True
         if message.usage_metadata:
             self.completion_tokens += message.usage_metadata.get("output_tokens", 0)
-        return self._emit(message, kwargs, reasoning, content, generation_info)
+        chunk.__dict__["generation_info"] = generation_info
+        return self._emit(chunk, kwargs, reasoning, content)
 
     def _flush_tools(self, tail: ChatGenerationChunk | None) -> ChatGenerationChunk | None:
         assert self._tool_chunkers is not None  # noqa: S101 - only called when parsing
@@ -240,57 +248,63 @@ class StreamShaper:
             (reasoning_parts if channel == "reasoning" else content_parts).append(text)
         return "".join(reasoning_parts), "".join(content_parts)
 
+    def _tools_step(
+        self, message: AIMessageChunk, reasoning: str, content: str
+    ) -> tuple[AIMessageChunk | None, str, str]:
+        """Route text through the tool parsers; a new message if calls came out."""
+        if self._tool_chunkers is None:
+            return None, reasoning, content
+        reasoning_tools, content_tools = self._tool_chunkers
+        found: list[ToolCallChunk] = []
+        if reasoning:
+            reasoning, calls = reasoning_tools.feed(reasoning)
+            found += calls
+        if content:
+            content, calls = content_tools.feed(content)
+            found += calls
+        if not found:
+            return None, reasoning, content
+        self.saw_tool_calls = True
+        replaced = AIMessageChunk(
+            content="",
+            additional_kwargs=message.additional_kwargs,
+            response_metadata=message.response_metadata,
+            tool_call_chunks=[*message.tool_call_chunks, *found],
+            usage_metadata=message.usage_metadata,
+            id=message.id,
+            chunk_position=message.chunk_position,
+        )
+        return replaced, reasoning, content
+
     def _emit(
-        self,
-        message: AIMessageChunk,
-        kwargs: dict[str, Any],
-        reasoning: str,
-        content: str,
-        generation_info: dict[str, Any] | None,
+        self, chunk: ChatGenerationChunk, kwargs: dict[str, Any], reasoning: str, content: str
     ) -> ChatGenerationChunk:
+        message = cast("AIMessageChunk", chunk.message)
         if not self.settings.thinking and reasoning:
             content, reasoning = reasoning + content, ""
-        new_chunks: list[ToolCallChunk] = []
-        if self._tool_chunkers is not None:
-            reasoning_tools, content_tools = self._tool_chunkers
-            if reasoning:
-                reasoning, found = reasoning_tools.feed(reasoning)
-                new_chunks += found
-            if content:
-                content, found = content_tools.feed(content)
-                new_chunks += found
-        if new_chunks:
-            self.saw_tool_calls = True
-            message = AIMessageChunk(
-                content="",
-                additional_kwargs=message.additional_kwargs,
-                response_metadata=message.response_metadata,
-                tool_call_chunks=[*message.tool_call_chunks, *new_chunks],
-                usage_metadata=message.usage_metadata,
-                id=message.id,
-                chunk_position=message.chunk_position,
-            )
+        replaced, reasoning, content = self._tools_step(message, reasoning, content)
+        if replaced is not None:
+            message = replaced
+            chunk = ChatGenerationChunk(message=message, generation_info=chunk.generation_info)
         reasoning = self._reasoning_trim.feed(reasoning)
         content = self._content_trim.feed(content)
         if reasoning:
+            if kwargs is message.additional_kwargs:
+                kwargs = dict(kwargs)
             kwargs[REASONING_KEY] = reasoning
             self.saw_reasoning = True
             self.reasoning_text.append(reasoning)
-        if content.strip():
-            self.saw_content = True
         if content:
             self.content_text.append(content)
-        # Edited in place: building a new message per chunk would cost a pydantic validation
-        # on every token.
-        message.content = content
-        message.additional_kwargs = kwargs
+            if not self.saw_content and content.strip():
+                self.saw_content = True
+        # Edited in place, straight in the models' field storage: a new message or a
+        # validated assignment per chunk would cost a pydantic validation on every token.
+        message.__dict__["content"] = content
+        message.__dict__["additional_kwargs"] = kwargs
         message.response_metadata["model_provider"] = MODEL_PROVIDER
-        return ChatGenerationChunk.model_construct(
-            message=message,
-            generation_info=generation_info,
-            text=content,
-            type="ChatGenerationChunk",
-        )
+        chunk.__dict__["text"] = content
+        return chunk
 
     def finish(self) -> ChatGenerationChunk | None:
         """Flush held-back text and calls; warn if the thought ate the whole budget."""
@@ -301,18 +315,14 @@ class StreamShaper:
             reasoning = "".join(t for c, t in parts if c == "reasoning")
             content = "".join(t for c, t in parts if c == "content")
         if reasoning or content:
-            tail = self._emit(
-                AIMessageChunk(content="", response_metadata={}), {}, reasoning, content, None
-            )
+            tail = self._emit(_empty_chunk(), {}, reasoning, content)
         if self._tool_chunkers is not None:
             tail = self._flush_tools(tail)
         if self.settings.parse_as is not None and not self.continues:
             parsed = _try_parse("".join(self.content_text), self.settings)
             if parsed is not None:
                 if tail is None:
-                    tail = self._emit(
-                        AIMessageChunk(content="", response_metadata={}), {}, "", "", None
-                    )
+                    tail = self._emit(_empty_chunk(), {}, "", "")
                 tail.message.additional_kwargs["parsed"] = parsed
         if (
             not self.continues

@@ -60,9 +60,9 @@ from langchain_nemotron_omni.media import MediaOptions, media_request_fields, pr
 from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import (
     BASE_URL_ENV,
+    PROVIDERS,
     ProviderName,
     ProviderSpec,
-    get_provider,
     resolve_provider,
 )
 from langchain_nemotron_omni.structured_output import (
@@ -183,19 +183,19 @@ class ChatNemotronOmni(BaseChatOpenAI):
             values["api_key"] = key or "EMPTY"
         return values
 
-    _spec: ProviderSpec = PrivateAttr()
     _tools_on_client: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _set_nemotron_omni_version(self) -> Self:
         self._add_version("langchain-nemotron-omni", __version__)
-        self._spec = get_provider(self.provider or "vllm")
         return self
 
     @property
     def spec(self) -> ProviderSpec:
         """The provider table entry for this model."""
-        return self._spec
+        # A table lookup, not a private attribute: pydantic's private-attribute access is
+        # slow enough to show on every streamed chunk.
+        return PROVIDERS[self.provider or "vllm"]
 
     @property
     def _llm_type(self) -> str:
