@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
+from langchain_nemotron_omni.agents.document_qa.cli import add_parser as add_doc_qa
 from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT, ChatNemotronOmni
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
@@ -177,6 +178,7 @@ def parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("--reasoning-budget", type=int, default=None, metavar="TOKENS")
     ask_parser.add_argument("--max-tokens", type=int, default=None)
     ask_parser.add_argument("--hide-reasoning", action="store_true")
+    add_doc_qa(commands)
     return root
 
 
@@ -184,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nemotron-omni`` script."""
     args = parser().parse_args(argv)
     try:
-        return ask(args, sys.stdout)
+        handler = getattr(args, "handler", None)
+        return int(handler(args, sys.stdout)) if handler else ask(args, sys.stdout)
     except NemotronOmniError as error:
         sys.stderr.write(f"nemotron-omni: {error}\n")
         return 2

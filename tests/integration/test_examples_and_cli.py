@@ -12,6 +12,7 @@ import pytest
 from langchain_nemotron_omni.demo import DEMO_LABEL
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
+from tests.media_samples import write_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 _ENDPOINT_VARS = (
@@ -128,3 +129,26 @@ def test_cli_shows_fal_queue_progress() -> None:
     assert "fal: completed" in result.stderr
     assert "Done on fal." in result.stdout
     assert "fal-test-key" not in result.stdout + result.stderr
+
+
+def test_cli_doc_qa_demo(tmp_path: Path) -> None:
+    report = write_pdf(
+        tmp_path / "report.pdf",
+        ["Introduction", "The quarterly revenue was 42 million dollars.", "Closing remarks"],
+    )
+    result = _run(
+        "-m", "langchain_nemotron_omni.cli", "doc-qa", str(report), "What was the revenue?"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo mode" in result.stdout
+    assert "Tokens:" in result.stdout
+    assert result.stdout.rstrip().endswith(DEMO_LABEL)
+
+
+def test_cli_doc_qa_refuses_a_file_that_is_not_a_pdf(tmp_path: Path) -> None:
+    fake = tmp_path / "report.pdf"
+    fake.write_text("not a pdf")
+    result = _run("-m", "langchain_nemotron_omni.cli", "doc-qa", str(fake), "Anything?")
+    assert result.returncode == 2
+    assert "report.pdf" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,1 @@
+"""Agents built on Nemotron 3 Nano Omni (LangGraph graphs with a factory each)."""

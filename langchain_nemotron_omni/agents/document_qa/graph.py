@@ -1,0 +1,379 @@
+r"""``create_document_qa_agent``: ask questions of PDFs and images, with page citations.
+
+The graph::
+
+    START -> prepare -> call_model -> run_tools -> call_model ... -> END
+                            |  \\________________________________/
+                            +-> final_answer -> END   (budget or step limit reached)
+
+``prepare`` opens the documents inside the allowed root and picks the path: a short document
+goes in one call with every page as an image (the MMLongBench-Doc way); a long one is read
+through tools. Before every call the request is estimated; when the call and a final answer
+after it no longer fit the budget, ``final_answer`` asks the model to answer from what it has
+seen, without tools. Nodes are synchronous: PDF work is blocking I/O, and ``langgraph dev``
+refuses blocking calls in async nodes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
+from langgraph.types import Command
+
+from langchain_nemotron_omni.agents.document_qa import prompts
+from langchain_nemotron_omni.agents.document_qa.accounting import charge, new_usage
+from langchain_nemotron_omni.agents.document_qa.citations import (
+    pages_from_text,
+    resolve_citations,
+    says_not_found,
+    seen_key,
+)
+from langchain_nemotron_omni.agents.document_qa.errors import QuestionInputError
+from langchain_nemotron_omni.agents.document_qa.library import Library
+from langchain_nemotron_omni.agents.document_qa.model_input import (
+    estimate_stored,
+    expand,
+    page_message,
+)
+from langchain_nemotron_omni.agents.document_qa.paths import resolve_root
+from langchain_nemotron_omni.agents.document_qa.pdf_reader import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.state import (
+    Context,
+    DocQASettings,
+    Finish,
+    InputState,
+    OutputState,
+    PageRef,
+    State,
+    TokenUsage,
+)
+from langchain_nemotron_omni.agents.document_qa.tokens import (
+    Calibration,
+    estimate_messages,
+    text_tokens,
+)
+from langchain_nemotron_omni.agents.document_qa.tools import (
+    ANSWER_TOOL,
+    ToolRunner,
+    tool_schemas,
+)
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from langchain_core.messages import BaseMessage
+    from langgraph.graph.state import CompiledStateGraph
+    from langgraph.runtime import Runtime
+    from langgraph.types import Checkpointer
+
+ModelSource: TypeAlias = BaseChatModel | Callable[[], BaseChatModel]
+_FINAL_MARGIN = 1500
+"""Room kept for what a tool turn adds before the final call (text results are capped)."""
+_ANSWER_LINE = "pages:"
+
+
+class _Agent:
+    """The nodes, sharing the model, the allowed root and the document caches."""
+
+    def __init__(
+        self, model: ModelSource, root: str | os.PathLike[str], settings: DocQASettings
+    ) -> None:
+        self._model_source = model
+        self._model: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
+        self._lock = threading.Lock()
+        self._root = root
+        self.settings = settings
+        self.documents = DocumentCache()
+        self.renders = RenderCache()
+
+    # -- shared helpers ---------------------------------------------------------------------
+
+    @property
+    def root(self) -> Path:
+        """The allowed root, checked on every use (it may be created after the server starts)."""
+        return resolve_root(self._root)
+
+    @property
+    def model(self) -> BaseChatModel:
+        """The chat model, built on first use when a factory was given."""
+        with self._lock:
+            if self._model is None:
+                source = self._model_source
+                self._model = source if isinstance(source, BaseChatModel) else source()
+            return self._model
+
+    def settings_for(self, runtime: Runtime[Context]) -> DocQASettings:
+        """The agent's settings with this run's context applied."""
+        context = runtime.context
+        return context.apply(self.settings) if context is not None else self.settings
+
+    def library(self, state: State) -> Library:
+        """The question's documents, re-checked against the root (state can be edited)."""
+        paths = [info["path"] for info in state.get("docs", [])]
+        return Library.open(paths, self.root, self.documents, self.renders)
+
+    def _invoke(
+        self, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], settings: DocQASettings
+    ) -> AIMessage:
+        model = self.model
+        runnable = model.bind_tools(tools) if tools else model
+        reply = runnable.invoke(list(messages), max_tokens=settings.output_tokens)
+        if not isinstance(reply, AIMessage):
+            msg = f"the chat model returned {type(reply).__name__}, not AIMessage"
+            raise TypeError(msg)
+        return reply
+
+    @staticmethod
+    def _progress(stage: str) -> Callable[[int, int], None]:
+        writer = get_stream_writer()
+
+        def report(done: int, total: int) -> None:
+            writer({"document_qa": stage, "done": done, "total": total})
+
+        return report
+
+    # -- nodes ------------------------------------------------------------------------------
+
+    def prepare(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Open the documents, choose the path, and write the first user turn."""
+        settings = self.settings_for(runtime)
+        question = str(state.get("question") or "").strip()
+        documents = state.get("documents") or []
+        if not question:
+            msg = "the input has no question; pass {'question': ..., 'documents': [...]}"
+            raise QuestionInputError(msg)
+        if isinstance(documents, str) or not documents:
+            msg = "documents must be a non-empty list of paths under the allowed root"
+            raise QuestionInputError(msg)
+        library = Library.open(documents, self.root, self.documents, self.renders)
+        library.load_text(self._progress("reading text"))
+        all_pages = library.all_pages_cost(settings.dpi)
+        pages = library.page_count()
+        direct_prompt = all_pages + text_tokens(question) + 400
+        direct = (
+            pages <= settings.direct_max_pages
+            and all_pages <= settings.direct_max_tokens
+            and direct_prompt + settings.output_tokens <= settings.budget_tokens
+        )
+        seen: list[str] = []
+        if direct:
+            refs: list[PageRef] = [
+                {"doc": n, "page": i, "dpi": settings.dpi, "box": None}
+                for n, doc in enumerate(library.docs, start=1)
+                for i in range(doc.page_count)
+            ]
+            names = "; ".join(
+                f"doc={n}: {d.name} ({d.page_count} pages)" for n, d in enumerate(library.docs, 1)
+            )
+            intro = prompts.QUESTION_DIRECT.format(question=question, overview=names, pages=pages)
+            first: BaseMessage = page_message(intro, refs, prompts.DIRECT_AFTER_PAGES)
+            seen = [seen_key(r["doc"], r["page"]) for r in refs]
+        else:
+            overview = library.overview(settings.dpi)
+            first = HumanMessage(
+                prompts.QUESTION_TOOLS.format(question=question, overview=overview)
+            )
+        return {
+            "question": question,
+            "docs": library.infos(),
+            "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), first],
+            "mode": "direct" if direct else "tools",
+            "seen": seen,
+            "steps": 0,
+            "text_factor": 1.0,
+            "answer": "",
+            "found": False,
+            "citations": [],
+            "tokens": new_usage(settings.budget_tokens, all_pages),
+            "finish": None,
+        }
+
+    def _system(self, state: State, settings: DocQASettings) -> SystemMessage:
+        if state.get("mode") == "direct":
+            return SystemMessage(prompts.DIRECT_SYSTEM)
+        return SystemMessage(
+            prompts.TOOLS_SYSTEM.format(
+                pages_per_view=settings.pages_per_view, budget=settings.budget_tokens
+            )
+        )
+
+    def call_model(
+        self, state: State, runtime: Runtime[Context]
+    ) -> Command[Literal["run_tools", "final_answer", "__end__"]]:
+        """Call the model with tools, unless the budget or step limit says to answer now."""
+        settings = self.settings_for(runtime)
+        library = self.library(state)
+        direct = state.get("mode") == "direct"
+        usage = state["tokens"]
+        calibration = Calibration(text_factor=state.get("text_factor", 1.0))
+        if state.get("steps", 0) >= settings.max_steps:
+            return Command(goto="final_answer", update={"finish": "max_steps"})
+        tools = [ANSWER_TOOL] if direct else tool_schemas(settings)
+        window = None if direct else settings.image_window
+        system = self._system(state, settings)
+        history = [system, *state["messages"]]
+        planned = calibration.tokens(estimate_stored(history, library, window))
+        planned += text_tokens(str(tools))
+        need = planned + settings.output_tokens
+        # The tool loop must leave room for one more, final, call of about the same size.
+        reserve = 0 if direct else need + _FINAL_MARGIN
+        if usage["total"] + need + reserve > usage["budget"]:
+            return Command(goto="final_answer", update={"finish": "budget"})
+        request = [system, *expand(state["messages"], library, window, self._progress("rendering"))]
+        estimate = estimate_messages(request, tools)
+        reply = self._invoke(request, tools, settings)
+        update: dict[str, Any] = {
+            "messages": [reply],
+            "tokens": charge(usage, estimate, calibration, reply),
+            "text_factor": calibration.text_factor,
+            "steps": state.get("steps", 0) + 1,
+        }
+        if reply.tool_calls:
+            return Command(goto="run_tools", update=update)
+        update |= self._text_answer(library, reply, state.get("seen", []))
+        return Command(goto="__end__", update=update)
+
+    def _text_answer(
+        self, library: Library, reply: AIMessage, seen: Sequence[str]
+    ) -> dict[str, Any]:
+        """Answer fields from a plain-text reply (citations from its ``Pages:`` line)."""
+        text = reply.text.strip()
+        citations = resolve_citations(library, pages_from_text(text), set(seen))
+        found = bool(citations) and not says_not_found(text)
+        body = "\n".join(
+            line for line in text.splitlines() if not line.strip().lower().startswith(_ANSWER_LINE)
+        ).strip()
+        return {
+            "answer": body or text,
+            "found": found,
+            "citations": citations if found else [],
+            "finish": "text",
+        }
+
+    def run_tools(
+        self, state: State, runtime: Runtime[Context]
+    ) -> Command[Literal["call_model", "__end__"]]:
+        """Run the last reply's tool calls; page images follow in one user turn."""
+        settings = self.settings_for(runtime)
+        library = self.library(state)
+        usage = state["tokens"]
+        reply = state["messages"][-1]
+        calls = reply.tool_calls if isinstance(reply, AIMessage) else []
+        calibration = Calibration(text_factor=state.get("text_factor", 1.0))
+        window = None if state.get("mode") == "direct" else settings.image_window
+        history = [self._system(state, settings), *state["messages"]]
+        next_call = calibration.tokens(estimate_stored(history, library, window))
+        next_call += text_tokens(str(tool_schemas(settings))) + settings.output_tokens
+        # New images are paid twice: in the next call and in the final answer after it.
+        room = (usage["budget"] - usage["total"] - 2 * next_call - _FINAL_MARGIN) // 2
+        runner = ToolRunner(library, settings, room)
+        messages: list[BaseMessage] = []
+        refs: list[PageRef] = []
+        seen = list(state.get("seen", []))
+        answer = None
+        for call in calls:
+            outcome = runner.run(call)
+            messages.append(outcome.message)
+            refs += outcome.refs
+            seen += [key for key in outcome.seen if key not in seen]
+            answer = answer or outcome.answer
+        if refs:
+            messages.append(page_message(prompts.VIEW_INTRO, refs))
+        update: dict[str, Any] = {"messages": messages, "seen": seen}
+        if answer is None:
+            return Command(goto="call_model", update=update)
+        citations = resolve_citations(library, answer.pages, set(seen))
+        finish: Finish = "answer"
+        update |= {
+            "answer": answer.answer,
+            "found": answer.found,
+            "citations": citations if answer.found else [],
+            "finish": finish,
+        }
+        return Command(goto="__end__", update=update)
+
+    def final_answer(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Ask for the best supported answer from what was seen, without tools."""
+        settings = self.settings_for(runtime)
+        library = self.library(state)
+        usage: TokenUsage = state["tokens"]
+        calibration = Calibration(text_factor=state.get("text_factor", 1.0))
+        finish: Finish = state.get("finish") or "budget"
+        reason = prompts.STEPS_REASON if finish == "max_steps" else prompts.BUDGET_REASON
+        ask = HumanMessage(prompts.FINAL_REQUEST.format(reason=reason))
+        stored = [self._system(state, settings), *state["messages"], ask]
+        # Fewer images until the call fits; none at all if need be.
+        windows: list[int | None] = [None] if state.get("mode") == "direct" else []
+        for window in [*windows, *range(settings.image_window, -1, -1)]:
+            need = calibration.tokens(estimate_stored(stored, library, window))
+            if usage["total"] + need + settings.output_tokens <= usage["budget"]:
+                break
+        else:
+            return {
+                "answer": prompts.NOT_ANSWERED.format(budget=usage["budget"]),
+                "found": False,
+                "citations": [],
+                "finish": finish,
+            }
+        request = expand(stored, library, window, self._progress("rendering"))
+        estimate = estimate_messages(request)
+        reply = self._invoke(request, [], settings)
+        update = self._text_answer(library, reply, state.get("seen", []))
+        update |= {
+            "messages": [ask, reply],
+            "tokens": charge(usage, estimate, calibration, reply),
+            "text_factor": calibration.text_factor,
+            "finish": finish,
+        }
+        return update
+
+
+def create_document_qa_agent(
+    model: ModelSource,
+    *,
+    allowed_root: str | os.PathLike[str] | None = None,
+    settings: DocQASettings | None = None,
+    checkpointer: Checkpointer = None,
+    name: str = "document_qa",
+) -> CompiledStateGraph[State, Context, InputState, OutputState]:
+    """A LangGraph agent answering questions about PDFs and images, citing pages.
+
+    Args:
+        model: The chat model (e.g. ``ChatNemotronOmni``), or a function building it on first
+            use (so a served graph imports without an endpoint).
+        allowed_root: The only folder documents are read from (relative paths start here;
+            ``..`` and links out are refused). Defaults to the current directory. It must
+            exist when a question is asked, not when the graph is built.
+        settings: Budgets and limits (:class:`DocQASettings`); each run may override them
+            through the runtime context (:class:`Context`).
+        checkpointer: Persistence for threads; leave None under the LangGraph server.
+        name: The graph's name.
+
+    Returns:
+        A compiled graph: input ``{"question", "documents"}``; output ``answer``, ``found``,
+        ``citations``, ``tokens``, ``mode`` and ``finish``.
+    """
+    root = allowed_root if allowed_root is not None else Path.cwd()
+    agent = _Agent(model, root, settings or DocQASettings())
+    builder = StateGraph(
+        State, context_schema=Context, input_schema=InputState, output_schema=OutputState
+    )
+    builder.add_node("prepare", agent.prepare)
+    builder.add_node(
+        "call_model", agent.call_model, destinations=("run_tools", "final_answer", END)
+    )
+    builder.add_node("run_tools", agent.run_tools, destinations=("call_model", END))
+    builder.add_node("final_answer", agent.final_answer)
+    builder.add_edge(START, "prepare")
+    builder.add_edge("prepare", "call_model")
+    builder.add_edge("final_answer", END)
+    return builder.compile(checkpointer=checkpointer, name=name)

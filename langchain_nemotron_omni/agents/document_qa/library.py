@@ -1,0 +1,259 @@
+"""The documents of one question: opened inside the allowed root, described for the model.
+
+Everything the tools tell the model about pages (names, costs, outline, hits, text) is
+worded here, so the tool loop and the single-call path describe pages the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from langchain_nemotron_omni.agents.document_qa.page_labels import describe_labels, page_title
+from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
+from langchain_nemotron_omni.agents.document_qa.search import matching_titles, rank_pages
+from langchain_nemotron_omni.agents.document_qa.tokens import image_tokens, text_tokens
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Sequence
+
+    from langchain_nemotron_omni.agents.document_qa.pdf_reader import (
+        Document,
+        DocumentCache,
+        RenderCache,
+        Rendered,
+    )
+    from langchain_nemotron_omni.agents.document_qa.state import DocumentInfo, PageRef
+
+_MAX_LISTED_PAGES = 20
+_MAX_OUTLINE = 80
+
+
+class ToolInputError(Exception):
+    """A tool was called with arguments that do not fit the documents; told to the model."""
+
+
+class Library:
+    """The opened documents of a question, numbered from 1."""
+
+    def __init__(self, docs: Sequence[Document], renders: RenderCache) -> None:
+        """Wrap already opened documents."""
+        self.docs = list(docs)
+        self._renders = renders
+
+    @classmethod
+    def open(
+        cls,
+        paths: Sequence[str],
+        root: str | os.PathLike[str],
+        cache: DocumentCache,
+        renders: RenderCache,
+    ) -> Library:
+        """Resolve every path inside ``root`` and open it.
+
+        Raises:
+            DocumentError: A path is outside the root, missing, or not a readable document.
+        """
+        return cls([cache.get(resolve_document(path, root)) for path in paths], renders)
+
+    # -- addressing -------------------------------------------------------------------------
+
+    def doc(self, number: int | None) -> Document:
+        """Document ``number`` (1-based; None means the first).
+
+        Raises:
+            ToolInputError: No such document.
+        """
+        number = 1 if number is None else number
+        if not 1 <= number <= len(self.docs):
+            msg = f"doc={number} does not exist; documents are numbered 1-{len(self.docs)}"
+            raise ToolInputError(msg)
+        return self.docs[number - 1]
+
+    def index(self, number: int | None, page: int) -> tuple[Document, int]:
+        """Document and 0-based index of 1-based ``page`` of document ``number``.
+
+        Raises:
+            ToolInputError: No such document or page.
+        """
+        doc = self.doc(number)
+        if not 1 <= page <= doc.page_count:
+            msg = f"page {page} does not exist; {doc.name} has pages 1-{doc.page_count}"
+            raise ToolInputError(msg)
+        return doc, page - 1
+
+    def page_name(self, number: int, index: int) -> str:
+        """``Page 12 (label 8)``, prefixed with the file name when there are several."""
+        doc = self.doc(number)
+        title = page_title(index + 1, doc.label(index))
+        return f"{doc.name}: {title}" if len(self.docs) > 1 else title
+
+    def infos(self) -> list[DocumentInfo]:
+        """The documents as stored in the state."""
+        return [
+            {"doc": n, "name": d.name, "path": str(d.path), "kind": d.kind, "pages": d.page_count}
+            for n, d in enumerate(self.docs, start=1)
+        ]
+
+    # -- costs ------------------------------------------------------------------------------
+
+    def image_cost(
+        self, number: int, index: int, dpi: float, box: Sequence[float] | None = None
+    ) -> int:
+        """Estimated tokens of a page image (or of its region ``box``) at ``dpi``."""
+        area = (box[0], box[1], box[2], box[3]) if box else None
+        return image_tokens(*self.doc(number).render_size(index, dpi, area))
+
+    def all_pages_cost(self, dpi: float) -> int:
+        """Estimated tokens of every page of every document as an image, plus its title."""
+        return sum(
+            self.image_cost(n, i, dpi) + text_tokens(self.page_name(n, i) + ":")
+            for n, doc in enumerate(self.docs, start=1)
+            for i in range(doc.page_count)
+        )
+
+    def page_count(self) -> int:
+        """Pages in all documents."""
+        return sum(doc.page_count for doc in self.docs)
+
+    def load_text(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Extract every page's text now (search needs it), reporting ``(done, total)``."""
+        total, done = self.page_count(), 0
+        for doc in self.docs:
+            for index in range(doc.page_count):
+                doc.text(index)
+                done += 1
+                if progress is not None and (done % 25 == 0 or done == total):
+                    progress(done, total)
+
+    # -- descriptions for the model ---------------------------------------------------------
+
+    def overview(self, dpi: float) -> str:
+        """One paragraph per document: pages, labels, outline, scans, and what pages cost."""
+        lines = []
+        for number, doc in enumerate(self.docs, start=1):
+            pages = doc.page_count
+            texts = [doc.text(i) for i in range(pages)]
+            blank = [i + 1 for i, text in enumerate(texts) if not text]
+            facts = [f"{pages} page{'s' if pages != 1 else ''} ({doc.kind})"]
+            if labels := describe_labels([doc.label(i) for i in range(pages)]):
+                facts.append(f"printed page labels: {labels}")
+            if outline := doc.outline():
+                facts.append(f"an outline of {len(outline)} entries (call outline)")
+            if blank:
+                listed = ", ".join(map(str, blank[:_MAX_LISTED_PAGES]))
+                more = f" and {len(blank) - _MAX_LISTED_PAGES} more" if len(blank) > 20 else ""  # noqa: PLR2004
+                facts.append(
+                    f"no text layer on page(s) {listed}{more} (scans or figures: view them)"
+                )
+            image = self.image_cost(number, 0, dpi)
+            text = sum(text_tokens(t) for t in texts) // max(pages - len(blank), 1)
+            facts.append(
+                f"a page costs about {image:,} tokens as a {dpi:g} dpi image and about "
+                f"{text:,} tokens as text"
+            )
+            lines.append(f"doc={number}: {doc.name}: " + "; ".join(facts) + ".")
+        return "\n".join(lines)
+
+    def outline_text(self, number: int | None) -> str:
+        """The outline of a document with page numbers and labels."""
+        doc = self.doc(number)
+        n = 1 if number is None else number
+        entries = doc.outline()
+        head = f"{doc.name}: {doc.page_count} pages."
+        labels = describe_labels([doc.label(i) for i in range(doc.page_count)])
+        if labels:
+            head += f" Printed page labels: {labels}."
+        if not entries:
+            return head + " The document has no outline; use search_text to find pages."
+        rows = [
+            "  " * entry.level
+            + f"- {entry.title}"
+            + (f" -> {self.page_name(n, entry.page)}" if entry.page is not None else "")
+            for entry in entries[:_MAX_OUTLINE]
+        ]
+        more = (
+            f"\n({len(entries) - _MAX_OUTLINE} more entries)" if len(entries) > _MAX_OUTLINE else ""
+        )
+        return head + " Outline:\n" + "\n".join(rows) + more
+
+    def search(
+        self, query: str, number: int | None, limit: int
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """Ranked text hits (and matching outline entries) as text, and the pages listed.
+
+        Raises:
+            ToolInputError: An empty query or a bad document number.
+        """
+        if not query.strip():
+            msg = "query is empty; give words that should appear on the page"
+            raise ToolInputError(msg)
+        numbers = [number] if number is not None else range(1, len(self.docs) + 1)
+        found: list[tuple[float, int, int, str, tuple[str, ...]]] = []
+        outline_rows: list[str] = []
+        for n in numbers:
+            doc = self.doc(n)
+            texts = [doc.text(i) for i in range(doc.page_count)]
+            found += [
+                (m.score, n, m.page, m.snippet, m.terms) for m in rank_pages(texts, query, limit)
+            ]
+            entries = [e for e in doc.outline() if e.page is not None]
+            for i in matching_titles([e.title for e in entries], query):
+                page = entries[i].page
+                if page is not None:
+                    outline_rows.append(
+                        f"- outline entry '{entries[i].title}' -> {self.page_name(n, page)}"
+                    )
+        found.sort(key=lambda hit: -hit[0])
+        hits = found[:limit]
+        rows = []
+        for _, n, index, text, terms in hits:
+            where = self._doc(n).locate(index, terms[0])
+            box = f" near bbox [{', '.join(f'{v:.2f}' for v in where)}]" if where else ""
+            rows.append(f'- {self.page_name(n, index)}: matched {", ".join(terms)}{box}: "{text}"')
+        if not rows and not outline_rows:
+            empty = (
+                f"No page's text matches {query!r}. Pages without a text layer (scans, figures) "
+                "cannot be searched: check the outline or view such pages."
+            )
+            return empty, []
+        parts = []
+        if rows:
+            parts.append(f"Pages matching {query!r}, best first:\n" + "\n".join(rows))
+        if outline_rows:
+            parts.append("Outline entries matching:\n" + "\n".join(outline_rows[:10]))
+        return "\n".join(parts), [(n, index) for _, n, index, _, _ in hits]
+
+    def _doc(self, number: int) -> Document:
+        return self.docs[number - 1]
+
+    def page_text(self, number: int | None, page: int, max_chars: int) -> tuple[str, int]:
+        """The text of a page for the model (cut at ``max_chars``), and its 0-based index.
+
+        Raises:
+            ToolInputError: No such document or page.
+        """
+        doc, index = self.index(number, page)
+        n = 1 if number is None else number
+        text = doc.text(index)
+        name = self.page_name(n, index)
+        if not text:
+            return (
+                f"{name} has no text layer (a scan or a figure). Call view_pages to see it.",
+                index,
+            )
+        cut = ""
+        if len(text) > max_chars:
+            text, cut = (
+                text[:max_chars],
+                f"\n[cut at {max_chars} characters; zoom to read the rest]",
+            )
+        return f"{name} text:\n{text}{cut}", index
+
+    def render(self, ref: PageRef) -> Rendered:
+        """Render a page reference (cached)."""
+        doc = self.doc(ref["doc"])
+        box = ref["box"]
+        return self._renders.render(
+            doc, ref["page"], ref["dpi"], (box[0], box[1], box[2], box[3]) if box else None
+        )

@@ -1,0 +1,267 @@
+"""The PDF layer: labels, outline, text, search, renders and crops, bad files."""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from PIL import Image
+
+from langchain_nemotron_omni.agents.document_qa import (
+    CorruptDocumentError,
+    EmptyDocumentError,
+    EncryptedPDFError,
+    UnsupportedDocumentError,
+)
+from langchain_nemotron_omni.agents.document_qa.page_labels import (
+    describe_labels,
+    find_label,
+    int_to_roman,
+    label_runs,
+    page_title,
+    roman_to_int,
+)
+from langchain_nemotron_omni.agents.document_qa.pdf_reader import (
+    DocumentCache,
+    ImageFile,
+    PdfFile,
+    RenderCache,
+    clean_text,
+    normalize_box,
+    open_document,
+)
+from langchain_nemotron_omni.agents.document_qa.search import query_terms, rank_pages, snippet
+from tests.document_qa_pdfs import (
+    FACT_SENTENCE,
+    ReportLayout,
+    make_corrupt,
+    make_empty,
+    make_encrypted,
+    make_report,
+    scanned_image,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PdfFile, ReportLayout]]:
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    layout = make_report(path, pages=40)
+    doc = open_document(path)
+    assert isinstance(doc, PdfFile)
+    yield doc, layout
+    doc.close()
+
+
+def test_pages_labels_and_outline(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, layout = report
+    assert doc.page_count == 40
+    assert [doc.label(i) for i in (0, 3, 4, 39)] == ["i", "iv", "1", "36"]
+    outline = doc.outline()
+    titles = {entry.title: entry.page for entry in outline}
+    assert titles["Table 2: Revenue by region"] == layout.table
+    assert titles["Appendix C: Inspection certificate (scan)"] == layout.scanned
+    assert {entry.level for entry in outline} == {0, 1}
+    with pytest.raises(IndexError, match="has pages 1-40"):
+        doc.label(40)
+
+
+def test_text_is_clean_and_scans_have_none(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, layout = report
+    text = doc.text(layout.fact)
+    assert FACT_SENTENCE in text
+    assert "\r" not in text
+    assert doc.text(layout.scanned) == ""
+    assert "Nordics 41.2 47.9" in doc.text(layout.table).splitlines()
+
+
+def test_locate_and_text_in_box_agree(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, layout = report
+    box = doc.locate(layout.table, "nordics")
+    assert box is not None
+    x0, y0, x1, y1 = box
+    assert 0 < x0 < x1 < 0.5
+    assert 0.1 < y0 < y1 < 0.5
+    padded = (0.0, y0 - 0.002, 1.0, y1 + 0.002)
+    assert doc.text_in_box(layout.table, padded) == "Nordics 41.2 47.9"
+    assert doc.locate(layout.table, "zebra") is None
+
+
+def test_render_sizes_follow_dpi_and_crop(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, layout = report
+    page = doc.render(layout.chart, 72)
+    assert (page.width, page.height) == (612, 792)
+    assert Image.open(io.BytesIO(page.png)).size == (612, 792)
+    half = doc.render(layout.chart, 144, (0.0, 0.5, 1.0, 1.0))
+    assert (half.width, half.height) == (1224, 792)
+    capped = doc.render(layout.chart, 1200, max_pixels=1_000_000)
+    assert capped.width * capped.height <= 1_000_000 * 1.005  # PDFium rounds sizes up
+    assert capped.dpi < 1200
+
+
+def test_the_crop_shows_the_right_region(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, layout = report
+    # The scan's red stamp sits in its lower right; the upper left has none.
+    stamp = doc.render(layout.scanned, 72, (0.55, 0.65, 0.9, 0.92))
+    corner = doc.render(layout.scanned, 72, (0.0, 0.0, 0.4, 0.3))
+
+    def reds(png: bytes) -> int:
+        data = Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+        return sum(
+            1
+            for r, g, b in zip(data[0::3], data[1::3], data[2::3], strict=True)
+            if r > 150 and g < 90
+        )
+
+    assert reds(stamp.png) > 200
+    assert reds(corner.png) == 0
+
+
+def test_images_are_one_page_documents(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    scanned_image().save(path)
+    doc = open_document(path)
+    assert isinstance(doc, ImageFile)
+    assert (doc.page_count, doc.label(0), doc.text(0), doc.outline()) == (1, "", "", [])
+    full = doc.render(0, 144)
+    assert (full.width, full.height) == (850, 1100)  # its own resolution, never upscaled
+    zoom = doc.render(0, 144, (0.5, 0.5, 1.0, 1.0))
+    assert zoom.width == 850  # a quarter of the image, upscaled 2x
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (make_encrypted, EncryptedPDFError, "needs a password"),
+        (make_corrupt, CorruptDocumentError, "data format error"),
+        (make_empty, EmptyDocumentError, "has no pages"),
+    ],
+)
+def test_bad_pdfs_map_to_typed_errors(
+    tmp_path: Path, make: object, error: type[Exception], message: str
+) -> None:
+    path = tmp_path / "bad.pdf"
+    assert callable(make)
+    make(path)
+    with pytest.raises(error, match=message) as caught:
+        open_document(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_empty_pdf_after_an_encrypted_one_is_still_empty(tmp_path: Path) -> None:
+    # PDFium's last-error code is sticky; an empty PDF must not inherit "password".
+    make_encrypted(tmp_path / "locked.pdf")
+    make_empty(tmp_path / "empty.pdf")
+    with pytest.raises(EncryptedPDFError):
+        open_document(tmp_path / "locked.pdf")
+    with pytest.raises(EmptyDocumentError):
+        open_document(tmp_path / "empty.pdf")
+
+
+def test_files_that_are_not_documents(tmp_path: Path) -> None:
+    (tmp_path / "a.pdf").write_text("hello")
+    (tmp_path / "b.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    (tmp_path / "c.pdf").write_bytes(b"")
+    with pytest.raises(UnsupportedDocumentError, match="starts with 'hello'"):
+        open_document(tmp_path / "a.pdf")
+    with pytest.raises(CorruptDocumentError, match="could not be decoded"):
+        open_document(tmp_path / "b.png")
+    with pytest.raises(EmptyDocumentError, match="0 bytes"):
+        open_document(tmp_path / "c.pdf")
+
+
+def test_document_cache_reopens_a_changed_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.pdf"
+    make_report(path, pages=6)
+    cache = DocumentCache(size=1)
+    first = cache.get(path)
+    assert cache.get(path) is first
+    time.sleep(0.01)
+    make_report(path, pages=8)
+    second = cache.get(path)
+    assert second is not first
+    assert second.page_count == 8
+
+
+def test_render_cache_returns_the_same_render(report: tuple[PdfFile, ReportLayout]) -> None:
+    doc, _ = report
+    cache = RenderCache(size=2)
+    one = cache.render(doc, 1, 72, None)
+    assert cache.render(doc, 1, 72, None) is one
+    cache.render(doc, 2, 72, None)
+    cache.render(doc, 3, 72, None)
+    assert cache.render(doc, 1, 72, None) is not one  # evicted
+
+
+def test_boxes_are_clamped_and_ordered() -> None:
+    assert normalize_box((0.8, 1.2, 0.2, -0.1)) == (0.2, 0.0, 0.8, 1.0)
+    with pytest.raises(ValueError, match="no area"):
+        normalize_box((0.5, 0.1, 0.5, 0.9))
+
+
+def test_clean_text() -> None:
+    assert clean_text("a  b\r\n\r\n  c\t d \r\n") == "a b\nc d"
+
+
+def test_roman_numerals_and_label_runs() -> None:
+    assert [roman_to_int(s) for s in ("iv", "XIV", "mcmxciv", "iiii", "", "abc")] == [
+        4,
+        14,
+        1994,
+        None,
+        None,
+        None,
+    ]
+    assert int_to_roman(49) == "xlix"
+    labels = ["i", "ii", "iii", "1", "2", "3", "A-9", "A-10", "", "5"]
+    runs = [(r.start, r.end, r.first, r.last) for r in label_runs(labels)]
+    assert runs == [
+        (0, 2, "i", "iii"),
+        (3, 5, "1", "3"),
+        (6, 7, "A-9", "A-10"),
+        (8, 8, "", ""),
+        (9, 9, "5", "5"),
+    ]
+    assert describe_labels(["1", "2", "3"]) == ""
+    assert (
+        describe_labels(["i", "ii", "1", "2"]) == "pages 1-2 print i to ii; pages 3-4 print 1 to 2"
+    )
+    assert find_label(labels, "A-10") == 7
+    assert find_label(["1", "1"], "1") is None  # ambiguous
+    assert page_title(5, "1") == "Page 5 (label 1)"
+    assert page_title(5, "5") == page_title(5, "") == "Page 5"
+
+
+def test_search_prefers_rare_words_and_whole_phrases() -> None:
+    texts = [
+        "The annual report covers revenue.",
+        "Revenue grew. The Halvorsen plant recycled aluminium.",
+        "Annual report revenue revenue revenue.",
+        "recycled aluminium recycled aluminium everywhere",
+    ]
+    assert query_terms("How much aluminium did the Halvorsen plant recycle?") == [
+        "aluminium",
+        "halvorsen",
+        "plant",
+        "recycle",
+    ]
+    matches = rank_pages(texts, "Halvorsen plant aluminium")
+    assert [m.page for m in matches] == [1, 3]
+    assert matches[0].terms[0] == "halvorsen"  # rarest first
+    phrase = rank_pages(["the annual report", "report annual the"], "annual report")
+    assert [m.page for m in phrase] == [0, 1]
+    assert phrase[0].score > phrase[1].score
+    assert rank_pages(texts, "the of and") == []
+
+
+def test_snippet_centres_on_the_term() -> None:
+    text = "x " * 300 + "the needle is here " + "y " * 300
+    cut = snippet(text, "needle", width=60)
+    assert "needle" in cut
+    assert cut.startswith("...")
+    assert cut.endswith("...")
