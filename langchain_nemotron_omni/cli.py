@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
+from langchain_nemotron_omni.agents.computer_use.cli import add_parser as add_computer_use
 from langchain_nemotron_omni.agents.document_qa.cli import add_parser as add_doc_qa
 from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT, ChatNemotronOmni
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
@@ -179,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("--max-tokens", type=int, default=None)
     ask_parser.add_argument("--hide-reasoning", action="store_true")
     add_doc_qa(commands)
+    add_computer_use(commands)
     return root
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.messages import HumanMessage
 from PIL import Image
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
+from tests.streams import collect
 
 # provider -> the server flavor whose response fields match what that provider returns
 DIALECTS = {
@@ -77,16 +77,9 @@ def _png_data_url() -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _joined(chunks: list[Any]) -> AIMessageChunk:
-    full: AIMessageChunk = chunks[0]
-    for chunk in chunks[1:]:
-        full = full + chunk
-    return full
-
-
 def test_invoke_and_stream_with_reasoning(llm: ChatNemotronOmni) -> None:
     reply = llm.invoke("Hi")
-    full = _joined(list(llm.stream("Hi")))
+    full = collect(list(llm.stream("Hi")))
     for message in (reply, full):
         assert message.content == "Hello!"
         assert message.additional_kwargs["reasoning_content"] == "Let me look at this."
@@ -124,7 +117,7 @@ def test_fal_invoke_stream_and_thinking() -> None:
     with FakeFalServer(replies, api_key="key") as server:
         llm = ChatNemotronOmni(provider="fal", base_url=server.base_url, api_key="key")
         reply = llm.invoke("Hi")
-        full = _joined(list(llm.stream("Hi")))
+        full = collect(list(llm.stream("Hi")))
         off = llm.invoke("Hi", thinking=False)
         modes = [s.payload["reasoning_mode"] for s in server.submissions]
     for message in (reply, full):

@@ -152,3 +152,20 @@ def test_cli_doc_qa_refuses_a_file_that_is_not_a_pdf(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "report.pdf" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.browser
+def test_cli_computer_use_demo(tmp_path: Path) -> None:
+    result = _run(
+        "-m",
+        "langchain_nemotron_omni.cli",
+        "computer-use",
+        "Press the demo button",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--max-steps",
+        "5",
+    )
+    assert "Demo mode" in result.stdout, result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "run").rglob("*.png")), "each step saves its screenshot"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
     HumanMessage,
     ToolMessage,
@@ -17,6 +15,7 @@ from langchain_core.messages import (
 
 from langchain_nemotron_omni import ChatNemotronOmni, ReasoningExhaustedWarning
 from langchain_nemotron_omni.testing import FLAVORS, FakeNemotronServer
+from tests.streams import collect
 
 THOUGHT_AND_ANSWER = "The user greets me.\nI should greet back.\n</think>\nHello there!\n"
 PROVIDER_FOR_FLAVOR = {
@@ -39,15 +38,6 @@ def make_llm(server: FakeNemotronServer, **kwargs: Any) -> ChatNemotronOmni:
     if flavor == "raw":
         params["reasoning_parser"] = "client"
     return ChatNemotronOmni(**{**params, **kwargs})
-
-
-def collect(chunks: Sequence[BaseMessage]) -> AIMessageChunk:
-    """Aggregate a stream the way LangChain users do."""
-    assert all(isinstance(chunk, AIMessageChunk) for chunk in chunks)
-    full = cast("AIMessageChunk", chunks[0])
-    for chunk in chunks[1:]:
-        full = full + cast("AIMessageChunk", chunk)
-    return full
 
 
 @pytest.fixture(params=FLAVORS)

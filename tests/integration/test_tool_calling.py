@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
-    BaseMessage,
     HumanMessage,
     ToolMessage,
 )
@@ -17,6 +14,7 @@ from langchain_core.messages import (
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.errors import ToolChoiceError
 from langchain_nemotron_omni.testing import FLAVORS, ChatRequest, FakeNemotronServer
+from tests.streams import collect
 
 WEATHER = {
     "type": "function",
@@ -67,13 +65,6 @@ def make_llm(server: FakeNemotronServer, **kwargs: Any) -> ChatNemotronOmni:
     if server.flavor == "raw":
         params["reasoning_parser"] = "client"
     return ChatNemotronOmni(**{**params, **kwargs})
-
-
-def collect(chunks: Sequence[BaseMessage]) -> AIMessageChunk:
-    full = cast("AIMessageChunk", chunks[0])
-    for chunk in chunks[1:]:
-        full = full + cast("AIMessageChunk", chunk)
-    return full
 
 
 def calls(message: AIMessage) -> list[tuple[str, dict[str, Any]]]:

@@ -1,0 +1,155 @@
+"""A computer-use agent for Nemotron 3 Nano Omni, as a LangGraph graph.
+
+```python
+from langchain_nemotron_omni import ChatNemotronOmni
+from langchain_nemotron_omni.agents.computer_use import (
+    PlaywrightBrowser,
+    create_computer_use_agent,
+)
+from langgraph.checkpoint.memory import InMemorySaver
+
+browser = PlaywrightBrowser(start_url="https://example.com", allowed_domains=["example.com"])
+with browser:
+    agent = create_computer_use_agent(ChatNemotronOmni(), browser, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "1"}}
+    final = agent.invoke({"task": "What is the page's heading?"}, config)
+    final["outcome"]  # {"status": "success", "answer": "...", ...}
+```
+
+Names are imported on first use, so the command line can register its subcommand without
+loading LangGraph, Pillow or Playwright.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_nemotron_omni.agents.computer_use.actions import (
+        Action,
+        action_from_dict,
+        describe,
+    )
+    from langchain_nemotron_omni.agents.computer_use.approval import ApprovalRequest, parse_decision
+    from langchain_nemotron_omni.agents.computer_use.browser import (
+        CHROMIUM_FLAGS,
+        PlaywrightBrowser,
+    )
+    from langchain_nemotron_omni.agents.computer_use.computer import (
+        BrowserComputer,
+        Computer,
+        ElementInfo,
+        TabInfo,
+    )
+    from langchain_nemotron_omni.agents.computer_use.coordinates import to_pixels
+    from langchain_nemotron_omni.agents.computer_use.desktop import X11Desktop
+    from langchain_nemotron_omni.agents.computer_use.errors import (
+        ActionError,
+        ActionParseError,
+        ComputerUseError,
+        EnvironmentStartError,
+        NavigationBlockedError,
+    )
+    from langchain_nemotron_omni.agents.computer_use.graph import (
+        ComputerSource,
+        ModelSource,
+        create_computer_use_agent,
+    )
+    from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
+    from langchain_nemotron_omni.agents.computer_use.risk import (
+        RiskCheck,
+        RiskPolicy,
+        RiskPredicate,
+    )
+    from langchain_nemotron_omni.agents.computer_use.screenshots import (
+        BaseStoreScreenshots,
+        DirectoryScreenshots,
+        ScreenshotStore,
+    )
+    from langchain_nemotron_omni.agents.computer_use.sessions import close_computer_sessions
+    from langchain_nemotron_omni.agents.computer_use.state import (
+        ComputerUseContext,
+        ComputerUseState,
+        Outcome,
+    )
+
+_LAZY = {
+    "Action": "langchain_nemotron_omni.agents.computer_use.actions",
+    "ActionError": "langchain_nemotron_omni.agents.computer_use.errors",
+    "ActionParseError": "langchain_nemotron_omni.agents.computer_use.errors",
+    "ApprovalRequest": "langchain_nemotron_omni.agents.computer_use.approval",
+    "BaseStoreScreenshots": "langchain_nemotron_omni.agents.computer_use.screenshots",
+    "BrowserComputer": "langchain_nemotron_omni.agents.computer_use.computer",
+    "CHROMIUM_FLAGS": "langchain_nemotron_omni.agents.computer_use.browser",
+    "Computer": "langchain_nemotron_omni.agents.computer_use.computer",
+    "ComputerSource": "langchain_nemotron_omni.agents.computer_use.graph",
+    "ComputerUseContext": "langchain_nemotron_omni.agents.computer_use.state",
+    "ComputerUseError": "langchain_nemotron_omni.agents.computer_use.errors",
+    "ComputerUseState": "langchain_nemotron_omni.agents.computer_use.state",
+    "ContextPolicy": "langchain_nemotron_omni.agents.computer_use.history",
+    "DirectoryScreenshots": "langchain_nemotron_omni.agents.computer_use.screenshots",
+    "ElementInfo": "langchain_nemotron_omni.agents.computer_use.computer",
+    "EnvironmentStartError": "langchain_nemotron_omni.agents.computer_use.errors",
+    "ModelSource": "langchain_nemotron_omni.agents.computer_use.graph",
+    "NavigationBlockedError": "langchain_nemotron_omni.agents.computer_use.errors",
+    "Outcome": "langchain_nemotron_omni.agents.computer_use.state",
+    "PlaywrightBrowser": "langchain_nemotron_omni.agents.computer_use.browser",
+    "RiskCheck": "langchain_nemotron_omni.agents.computer_use.risk",
+    "RiskPolicy": "langchain_nemotron_omni.agents.computer_use.risk",
+    "RiskPredicate": "langchain_nemotron_omni.agents.computer_use.risk",
+    "ScreenshotStore": "langchain_nemotron_omni.agents.computer_use.screenshots",
+    "TabInfo": "langchain_nemotron_omni.agents.computer_use.computer",
+    "X11Desktop": "langchain_nemotron_omni.agents.computer_use.desktop",
+    "action_from_dict": "langchain_nemotron_omni.agents.computer_use.actions",
+    "close_computer_sessions": "langchain_nemotron_omni.agents.computer_use.sessions",
+    "create_computer_use_agent": "langchain_nemotron_omni.agents.computer_use.graph",
+    "describe": "langchain_nemotron_omni.agents.computer_use.actions",
+    "parse_decision": "langchain_nemotron_omni.agents.computer_use.approval",
+    "to_pixels": "langchain_nemotron_omni.agents.computer_use.coordinates",
+}
+
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "Action",
+    "ActionError",
+    "ActionParseError",
+    "ApprovalRequest",
+    "BaseStoreScreenshots",
+    "BrowserComputer",
+    "Computer",
+    "ComputerSource",
+    "ComputerUseContext",
+    "ComputerUseError",
+    "ComputerUseState",
+    "ContextPolicy",
+    "DirectoryScreenshots",
+    "ElementInfo",
+    "EnvironmentStartError",
+    "ModelSource",
+    "NavigationBlockedError",
+    "Outcome",
+    "PlaywrightBrowser",
+    "RiskCheck",
+    "RiskPolicy",
+    "RiskPredicate",
+    "ScreenshotStore",
+    "TabInfo",
+    "X11Desktop",
+    "action_from_dict",
+    "close_computer_sessions",
+    "create_computer_use_agent",
+    "describe",
+    "parse_decision",
+    "to_pixels",
+]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

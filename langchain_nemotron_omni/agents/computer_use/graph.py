@@ -1,0 +1,598 @@
+"""``create_computer_use_agent``: the LangGraph loop.
+
+``setup`` (start the environment, first screenshot) -> ``model`` (one request built by the
+context policy) -> ``act`` (one action per visit: risk check, maybe an ``interrupt()``, run
+it, record the result) -> ... -> ``observe`` (tool results, next screenshot) -> ``model`` ...
+until ``terminate`` or the step limit, then ``finish`` (close an environment the agent
+started).
+
+Acting one action per node visit matters for interrupts: LangGraph re-runs an interrupted
+node from its start on resume, and by then every earlier action is already checkpointed, so
+nothing runs twice.
+
+Nodes are sync functions: ``langgraph dev`` refuses blocking calls in async nodes, and the
+environments block.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage
+from langgraph.config import get_config
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
+from langgraph.types import interrupt
+
+from langchain_nemotron_omni.agents.computer_use.actions import Terminate, action_from_dict
+from langchain_nemotron_omni.agents.computer_use.approval import approval_request, parse_decision
+from langchain_nemotron_omni.agents.computer_use.computer import (
+    BrowserComputer,
+    Computer,
+    EnvironmentKind,
+)
+from langchain_nemotron_omni.agents.computer_use.domains import DomainPolicy
+from langchain_nemotron_omni.agents.computer_use.errors import ActionError, ComputerUseError
+from langchain_nemotron_omni.agents.computer_use.execute import execute, pointer_target
+from langchain_nemotron_omni.agents.computer_use.feedback import (
+    SKIPPED,
+    result,
+    tool_messages,
+    untracked_report,
+)
+from langchain_nemotron_omni.agents.computer_use.history import (
+    ContextPolicy,
+    build_request,
+    last,
+    observation,
+    outside_window,
+    step_record,
+)
+from langchain_nemotron_omni.agents.computer_use.prompts import (
+    step_text,
+    system_prompt,
+    tabs_text,
+    task_text,
+)
+from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import plan_code_reply
+from langchain_nemotron_omni.agents.computer_use.risk import (
+    RiskCheck,
+    RiskPolicy,
+    RiskPredicate,
+    describe_target,
+)
+from langchain_nemotron_omni.agents.computer_use.screenshots import (
+    BaseStoreScreenshots,
+    DirectoryScreenshots,
+    ScreenshotLoader,
+    ScreenshotStore,
+)
+from langchain_nemotron_omni.agents.computer_use.sessions import SESSIONS
+from langchain_nemotron_omni.agents.computer_use.state import (
+    ActionResult,
+    ComputerUseContext,
+    ComputerUseInput,
+    ComputerUseState,
+    Outcome,
+    PlannedAction,
+    ProtocolName,
+    RiskResponse,
+    Screen,
+    ScreenshotRef,
+)
+from langchain_nemotron_omni.agents.computer_use.tool_protocol import plan_tool_calls, tools_for
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.runnables import Runnable
+    from langgraph.graph.state import CompiledStateGraph
+    from langgraph.runtime import Runtime
+    from langgraph.store.base import BaseStore
+    from langgraph.types import Checkpointer
+
+    from langchain_nemotron_omni.agents.computer_use.coordinates import CoordinateMode
+
+logger = logging.getLogger(__name__)
+
+ModelSource: TypeAlias = BaseChatModel | Callable[[ComputerUseContext], BaseChatModel]
+"""A chat model, or a function building one from the run's context."""
+ComputerSource: TypeAlias = (
+    Computer | Callable[[ComputerUseContext], AbstractContextManager[Computer]]
+)
+"""An environment the caller started (and will stop), or a function returning a context
+manager that starts one for a run: the agent enters it and exits it when the run ends."""
+
+DEFAULT_RISK: RiskPredicate = RiskPolicy()
+RECURSION_LIMIT = 10_000  # the step limit is the real bound; each step takes 3+ supersteps
+DEFAULT_SCREENSHOT_DIR = Path(tempfile.gettempdir()) / "nemotron-omni-computer-use"
+_MODE: dict[ProtocolName, CoordinateMode] = {"tools": "relative", "pyautogui": "auto"}
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """One run's settings: the agent's defaults overridden by the runtime context."""
+
+    protocol: ProtocolName | None
+    start_url: str | None
+    allowed_domains: tuple[str, ...] | None
+    blocked_patterns: tuple[str, ...]
+    on_risk: RiskResponse
+    max_steps: int
+    policy: ContextPolicy
+
+    def protocol_for(self, kind: EnvironmentKind) -> ProtocolName:
+        return self.protocol or ("tools" if kind == "browser" else "pyautogui")
+
+    def with_context(self, context: ComputerUseContext) -> _Settings:
+        policy = self.policy
+        if context.image_history is not None:
+            policy = replace(policy, image_history=context.image_history)
+        if context.text_history is not None:
+            policy = replace(policy, text_history=context.text_history)
+        domains = context.allowed_domains
+        return replace(
+            self,
+            protocol=context.protocol or self.protocol,
+            start_url=context.start_url or self.start_url,
+            allowed_domains=tuple(domains) if domains is not None else self.allowed_domains,
+            blocked_patterns=(*self.blocked_patterns, *context.blocked_patterns),
+            on_risk=context.on_risk or self.on_risk,
+            max_steps=context.max_steps or self.max_steps,
+            policy=policy,
+        )
+
+
+def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
+    model: ModelSource,
+    computer: ComputerSource,
+    *,
+    protocol: ProtocolName | None = None,
+    system_prompt: str | None = None,
+    start_url: str | None = None,
+    allowed_domains: Sequence[str] | None = None,
+    max_steps: int = 30,
+    risk: RiskPredicate | None = DEFAULT_RISK,
+    on_risk: RiskResponse = "interrupt",
+    blocked_patterns: Sequence[str] = (),
+    context_policy: ContextPolicy | None = None,
+    screenshots: ScreenshotStore | None = None,
+    context_schema: type[ComputerUseContext] = ComputerUseContext,
+    checkpointer: Checkpointer = None,
+    store: BaseStore | None = None,
+    name: str = "computer_use",
+) -> CompiledStateGraph[ComputerUseState, ComputerUseContext, ComputerUseInput, ComputerUseState]:
+    """Build a computer-use agent for Nemotron 3 Nano Omni.
+
+    Args:
+        model: The chat model (``ChatNemotronOmni``), or ``f(context) -> model``.
+        computer: A started environment (the caller stops it), or
+            ``f(context) -> context manager`` that starts one per run (the agent stops it
+            when the run ends; it stays open while the run waits at an interrupt).
+        protocol: ``tools`` (NVIDIA's browser tool calls) or ``pyautogui`` (``## Code:``
+            blocks); default: tools for a browser, pyautogui for a desktop.
+        system_prompt: Replaces the protocol's default system prompt.
+        start_url: Loaded before the first step (browsers).
+        allowed_domains: Hosts ``navigate`` and ``tabs_create`` may open; None: any. (The
+            browser's own allow-list blocks everything else the page loads.)
+        max_steps: Model calls before the run ends with a ``step_limit`` failure.
+        risk: Decides which actions need approval; None: none do.
+        on_risk: ``interrupt`` (ask through ``interrupt()``), ``refuse`` (tell the model the
+            action was refused), or ``allow``.
+        blocked_patterns: Extra regular expressions that make an action risky (given to
+            the predicate as ``RiskCheck.blocked_patterns``).
+        context_policy: The windows (default: the last 3 steps in full with their
+            screenshots, 10 older steps as one line of text each).
+        screenshots: Where screenshots go; default: the run's LangGraph store when there is
+            one (the LangGraph server provides it), else files in a temporary folder.
+        context_schema: The runtime-context class (a :class:`ComputerUseContext` subclass
+            for templates that add their own fields).
+        checkpointer: Persists runs (needed for interrupts); omit under a LangGraph server.
+        store: A LangGraph store for screenshots (and anything else).
+        name: The graph's name.
+
+    Returns:
+        The compiled graph. Input ``{"task": "..."}``; the final state's ``outcome`` holds
+        ``status`` (success/failure), ``answer`` and ``reason``.
+    """
+    agent = _Agent(
+        model=model,
+        computer=computer,
+        system_prompt=system_prompt,
+        risk=risk,
+        screenshots=screenshots,
+        context_schema=context_schema,
+        defaults=_Settings(
+            protocol=protocol,
+            start_url=start_url,
+            allowed_domains=tuple(allowed_domains) if allowed_domains is not None else None,
+            blocked_patterns=tuple(blocked_patterns),
+            on_risk=on_risk,
+            max_steps=max_steps,
+            policy=context_policy or ContextPolicy(),
+        ),
+    )
+    builder = StateGraph(
+        ComputerUseState, context_schema=context_schema, input_schema=ComputerUseInput
+    )
+    builder.add_node("setup", agent.setup)
+    builder.add_node("model", agent.call_model)
+    builder.add_node("act", agent.act)
+    builder.add_node("observe", agent.observe)
+    builder.add_node("finish", agent.finish)
+    builder.add_edge(START, "setup")
+    builder.add_edge("setup", "model")
+    builder.add_edge("model", "act")
+    builder.add_conditional_edges("act", _after_act, ["act", "observe"])
+    builder.add_conditional_edges("observe", _after_observe, ["model", "finish"])
+    builder.add_edge("finish", END)
+    graph = builder.compile(checkpointer=checkpointer, store=store, name=name)
+    return graph.with_config(recursion_limit=RECURSION_LIMIT)
+
+
+def _after_act(state: ComputerUseState) -> Literal["act", "observe"]:
+    return "act" if state.get("pending") and not state.get("outcome") else "observe"
+
+
+def _after_observe(state: ComputerUseState) -> Literal["model", "finish"]:
+    return "finish" if state.get("outcome") else "model"
+
+
+class _Agent:
+    """The nodes, closed over the agent's configuration."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        *,
+        model: ModelSource,
+        computer: ComputerSource,
+        system_prompt: str | None,
+        risk: RiskPredicate | None,
+        screenshots: ScreenshotStore | None,
+        context_schema: type[ComputerUseContext],
+        defaults: _Settings,
+    ) -> None:
+        self.model = model
+        self.computer = computer
+        self.system_prompt = system_prompt
+        self.risk = risk
+        self.screenshots = screenshots
+        self.context_schema = context_schema
+        self.defaults = defaults
+        self._bound: dict[tuple[int, str, str], Runnable[LanguageModelInput, BaseMessage]] = {}
+
+    # -- per-run helpers ----------------------------------------------------------------------
+
+    def _context(self, runtime: Runtime[ComputerUseContext]) -> ComputerUseContext:
+        context = runtime.context
+        if context is None:
+            return self.context_schema()
+        if isinstance(context, dict):  # a caller that bypassed coercion
+            return self.context_schema(**context)
+        return context
+
+    def _settings(self, runtime: Runtime[ComputerUseContext]) -> _Settings:
+        return self.defaults.with_context(self._context(runtime))
+
+    def _environment(
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+    ) -> Computer:
+        if isinstance(self.computer, Computer):
+            return self.computer
+        factory = self.computer
+        context = self._context(runtime)
+        computer, created = SESSIONS.get(state["session"], lambda: factory(context))
+        url = state.get("screen", {}).get("url")
+        if created and url and isinstance(computer, BrowserComputer) and url.startswith("http"):
+            # The run resumed in a new process: bring the page back as well as we can.
+            try:
+                computer.navigate(url)
+            except Exception:
+                logger.exception("could not reopen %s after restarting the browser", url)
+        return computer
+
+    def _store(self, runtime: Runtime[ComputerUseContext]) -> ScreenshotStore:
+        if self.screenshots is not None:
+            return self.screenshots
+        if runtime.store is not None:
+            return BaseStoreScreenshots(runtime.store)
+        return DirectoryScreenshots(DEFAULT_SCREENSHOT_DIR)
+
+    def _loader(self, runtime: Runtime[ComputerUseContext]) -> Callable[[str], bytes]:
+        if self.screenshots is not None:
+            return self.screenshots.load
+        return ScreenshotLoader(runtime.store)
+
+    def _look(
+        self,
+        computer: Computer,
+        runtime: Runtime[ComputerUseContext],
+        *,
+        session: str,
+        step: int,
+    ) -> tuple[ScreenshotRef, Screen]:
+        png = computer.screenshot()
+        width, height = computer.size()
+        ref: ScreenshotRef = {
+            "ref": self._store(runtime).save(png, session=session, step=step),
+            "step": step,
+            "width": width,
+            "height": height,
+        }
+        screen: Screen = {"kind": computer.kind, "width": width, "height": height}
+        if isinstance(computer, BrowserComputer):
+            screen["url"] = computer.current_url()
+            screen["tabs"] = computer.tabs()
+        return ref, screen
+
+    def _llm(
+        self, runtime: Runtime[ComputerUseContext], kind: EnvironmentKind, protocol: ProtocolName
+    ) -> Runnable[LanguageModelInput, BaseMessage]:
+        model = (
+            self.model
+            if isinstance(self.model, BaseChatModel)
+            else self.model(self._context(runtime))
+        )
+        key = (id(model), kind, protocol)
+        bound = self._bound.get(key)
+        if bound is None:
+            bound = _prepare(
+                model, kind, protocol, keep_thinking=self.defaults.policy.keep_thinking
+            )
+            if isinstance(self.model, BaseChatModel):  # factories may build a new model per run
+                self._bound[key] = bound
+        return bound
+
+    # -- nodes --------------------------------------------------------------------------------
+
+    def setup(
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+    ) -> dict[str, Any]:
+        """Start (or reuse) the environment, load the start URL, take the first screenshot."""
+        settings = self._settings(runtime)
+        task = state.get("task") or _task_from_messages(state.get("messages", []))
+        thread = (get_config().get("configurable") or {}).get("thread_id")
+        session = str(thread) if thread else uuid.uuid4().hex
+        state = {**state, "session": session}
+        computer = self._environment(state, runtime)
+        if settings.start_url:
+            if not isinstance(computer, BrowserComputer):
+                msg = "start_url needs a browser environment"
+                raise ComputerUseError(msg)
+            domains = DomainPolicy(settings.allowed_domains)
+            if not domains.allows(settings.start_url):
+                raise ComputerUseError(domains.refusal(settings.start_url))
+            computer.navigate(settings.start_url)
+        ref, screen = self._look(computer, runtime, session=session, step=1)
+        lines = [task_text(task), step_text(1), tabs_text(screen.get("tabs", []))]
+        first = observation("\n\n".join(line for line in lines if line), ref)
+        # A new task on a thread starts a new episode: earlier turns are not carried over.
+        reset: list[BaseMessage] = (
+            [RemoveMessage(id=REMOVE_ALL_MESSAGES)] if state.get("messages") else []
+        )
+        return {
+            "task": task,
+            "session": session,
+            "step": 1,
+            "messages": [*reset, first],
+            "history": [],
+            "screenshots": [ref],
+            "screen": screen,
+            "pending": [],
+            "results": [],
+            "outcome": None,
+        }
+
+    def call_model(
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+    ) -> dict[str, Any]:
+        """Send the context window; parse the reply into pending actions."""
+        settings = self._settings(runtime)
+        kind = state["screen"]["kind"]
+        protocol = settings.protocol_for(kind)
+        policy = replace(settings.policy, strip_code=protocol == "pyautogui")
+        request = build_request(
+            state["messages"],
+            system=self.system_prompt or system_prompt(protocol, kind),
+            task=state["task"],
+            history=state.get("history", []),
+            policy=policy,
+            load_image=self._loader(runtime),
+        )
+        reply = self._llm(runtime, kind, protocol).invoke(request)
+        if not isinstance(reply, AIMessage):
+            reply = AIMessage(content=reply.content)
+        plan = plan_tool_calls(reply, kind) if protocol == "tools" else plan_code_reply(reply)
+        return {"messages": [reply], "pending": plan, "results": []}
+
+    def act(self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]) -> dict[str, Any]:
+        """Run the next pending action (after approval when it is risky)."""
+        head, *rest = state["pending"]
+        results = list(state.get("results", []))
+        update: dict[str, Any] = {"pending": rest}
+        if head["error"] is not None or head["action"] is None:
+            return self._stop(update, results, result(head, "failed", head["error"] or ""), rest)
+        action = action_from_dict(head["action"])
+        if isinstance(action, Terminate):
+            update["outcome"] = Outcome(
+                status=action.status, answer=action.answer, reason="terminated", steps=state["step"]
+            )
+            return self._stop(
+                update, results, result(head, "done", f"Task ended: {action.status}."), rest
+            )
+        settings = self._settings(runtime)
+        computer = self._environment(state, runtime)
+        protocol = settings.protocol_for(computer.kind)
+        refusal = self._review(
+            state=state,
+            head=head,
+            action=action,
+            computer=computer,
+            settings=settings,
+            protocol=protocol,
+        )
+        if refusal is not None:
+            return self._stop(update, results, result(head, "rejected", refusal), rest)
+        try:
+            detail = execute(
+                action,
+                computer,
+                mode=_MODE[protocol],
+                domains=DomainPolicy(settings.allowed_domains),
+            )
+        except Exception as exc:  # noqa: BLE001  # every failure goes back to the model
+            logger.info("action %s failed: %s", head["summary"], exc)
+            return self._stop(update, results, result(head, "failed", _error_text(exc)), rest)
+        update["results"] = [*results, result(head, "done", detail)]
+        return update
+
+    def _review(  # noqa: PLR0913
+        self,
+        *,
+        state: ComputerUseState,
+        head: PlannedAction,
+        action: Any,
+        computer: Computer,
+        settings: _Settings,
+        protocol: ProtocolName,
+    ) -> str | None:
+        """None to go ahead, else why the action does not run."""
+        if self.risk is None or settings.on_risk == "allow":
+            return None
+        check = _risk_check(head, action, computer, settings, protocol)
+        reason = self.risk(check)
+        if reason is None:
+            return None
+        if settings.on_risk == "refuse":
+            return f"this action {reason}, which needs a human's approval; it was refused"
+        screenshots = state.get("screenshots") or []
+        decision = interrupt(
+            approval_request(
+                step=state["step"],
+                tool=head["tool"],
+                action=head["action"] or {},
+                summary=check.description,
+                reason=reason,
+                url=check.url,
+                screenshot=screenshots[-1]["ref"] if screenshots else None,
+            )
+        )
+        approved, why = parse_decision(decision)
+        return None if approved else f"the user rejected this action ({reason}): {why}"
+
+    @staticmethod
+    def _stop(
+        update: dict[str, Any],
+        results: list[ActionResult],
+        last: ActionResult,
+        rest: Sequence[PlannedAction],
+    ) -> dict[str, Any]:
+        """Record ``last`` and skip the rest of the step."""
+        skipped = [result(entry, "skipped", SKIPPED) for entry in rest]
+        return {**update, "pending": [], "results": [*results, last, *skipped]}
+
+    def observe(
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+    ) -> dict[str, Any]:
+        """Answer the tool calls, then show the next screenshot (or end at the step limit)."""
+        results = state.get("results", [])
+        replies = [m for m in state["messages"] if isinstance(m, AIMessage)]
+        reply = replies[-1] if replies else None
+        answers = tool_messages(reply, results)
+        settings = self._settings(runtime)
+        records = [*state.get("history", []), step_record(state["step"], reply, results)]
+        update: dict[str, Any] = {
+            "results": [],
+            "pending": [],
+            "history": last(records, settings.policy.text_history),
+        }
+        if state.get("outcome"):
+            return {**update, "messages": answers}
+        step = state["step"] + 1
+        if step > settings.max_steps:
+            update["outcome"] = Outcome(
+                status="failure", answer=None, reason="step_limit", steps=state["step"]
+            )
+            return {**update, "messages": answers}
+        computer = self._environment(state, runtime)
+        ref, screen = self._look(computer, runtime, session=state["session"], step=step)
+        lines = [untracked_report(results), step_text(step), tabs_text(screen.get("tabs", []))]
+        seen = observation("\n\n".join(line for line in lines if line), ref)
+        # Steps that left the image window live on as records: drop their messages.
+        dropped = outside_window([*state["messages"], seen], settings.policy.image_history)
+        return {
+            **update,
+            "messages": [*dropped, *answers, seen],
+            "step": step,
+            "screen": screen,
+            "screenshots": last(
+                [*state.get("screenshots", []), ref], settings.policy.image_history
+            ),
+        }
+
+    def finish(self, state: ComputerUseState) -> dict[str, Any]:
+        """Close the environment if this agent started it."""
+        if not isinstance(self.computer, Computer) and state.get("session"):
+            SESSIONS.close(state["session"])
+        return {}
+
+
+def _prepare(
+    model: BaseChatModel, kind: EnvironmentKind, protocol: ProtocolName, *, keep_thinking: bool
+) -> Runnable[LanguageModelInput, BaseMessage]:
+    """Bind the protocol's tools, and ask the template to keep previous thinking."""
+    runnable: Runnable[LanguageModelInput, BaseMessage] = (
+        model.bind_tools(tools_for(kind)) if protocol == "tools" else model
+    )
+    spec = getattr(model, "spec", None)  # ChatNemotronOmni's provider entry
+    if keep_thinking and getattr(spec, "thinking_control", None) == "chat_template_kwargs":
+        extra = {"chat_template_kwargs": {"truncate_history_thinking": False}}
+        runnable = runnable.bind(extra_body=extra)
+    return runnable
+
+
+def _risk_check(
+    head: PlannedAction,
+    action: Any,
+    computer: Computer,
+    settings: _Settings,
+    protocol: ProtocolName,
+) -> RiskCheck:
+    target = None
+    url = None
+    if isinstance(computer, BrowserComputer):
+        url = computer.current_url()
+        point = pointer_target(action, computer, _MODE[protocol])
+        target = computer.element_at(*point) if point is not None else computer.focused_element()
+    return RiskCheck(
+        action=action,
+        description=describe_target(head["summary"], action, target),
+        environment=computer.kind,
+        url=url,
+        target=target,
+        blocked_patterns=settings.blocked_patterns,
+    )
+
+
+def _task_from_messages(messages: Sequence[BaseMessage]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage) and message.text.strip():
+            return message.text.strip()
+    msg = "the input needs a task: {'task': '...'} (or a human message)"
+    raise ComputerUseError(msg)
+
+
+def _error_text(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, ActionError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

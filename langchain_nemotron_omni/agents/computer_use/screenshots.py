@@ -1,0 +1,106 @@
+"""Where screenshots are kept, outside the graph state.
+
+Checkpointers save every changed channel at every step, so base64 images in the messages
+would make each checkpoint bigger than the last. The state keeps a reference instead:
+``store:<namespace>/<key>`` for a LangGraph ``BaseStore`` (the LangGraph server provides
+one), or a file path under a folder.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from langgraph.store.base import BaseStore
+
+STORE_PREFIX = "store:"
+NAMESPACE = ("nemotron_omni", "computer_use", "screenshots")
+
+
+class ScreenshotStore(Protocol):
+    """Saves screenshots and loads them back by reference."""
+
+    def save(self, png: bytes, *, session: str, step: int) -> str:
+        """Keep ``png`` and return its reference."""
+        ...
+
+    def load(self, ref: str) -> bytes:
+        """The PNG bytes of a reference :meth:`save` returned."""
+        ...
+
+
+class DirectoryScreenshots:
+    """Screenshots as PNG files: ``<root>/<session>/step-0001.png``."""
+
+    def __init__(self, root: str | Path) -> None:
+        """Keep files under ``root`` (created on first save)."""
+        self.root = Path(root)
+
+    def save(self, png: bytes, *, session: str, step: int) -> str:
+        """Write the file; the reference is its absolute path."""
+        # Screenshots show whatever was on screen: only the user may read them.
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = self.root / _safe(session)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"step-{step:04d}.png"
+        path.write_bytes(png)
+        return str(path.resolve())
+
+    def load(self, ref: str) -> bytes:
+        """Read the file back."""
+        return Path(ref).read_bytes()
+
+
+class BaseStoreScreenshots:
+    """Screenshots in a LangGraph ``BaseStore`` (values must be JSON, so base64)."""
+
+    def __init__(self, store: BaseStore) -> None:
+        """Use ``store`` (for example ``runtime.store`` in a node)."""
+        self.store = store
+
+    def save(self, png: bytes, *, session: str, step: int) -> str:
+        """Put the image under ``NAMESPACE + (session,)``."""
+        namespace = (*NAMESPACE, _safe(session))
+        key = f"step-{step:04d}"
+        self.store.put(namespace, key, {"png": base64.b64encode(png).decode("ascii")}, index=False)
+        return STORE_PREFIX + "/".join((*namespace, key))
+
+    def load(self, ref: str) -> bytes:
+        """Get the image back.
+
+        Raises:
+            KeyError: The reference is not in this store.
+        """
+        *namespace, key = ref.removeprefix(STORE_PREFIX).split("/")
+        item = self.store.get(tuple(namespace), key)
+        if item is None:
+            raise KeyError(ref)
+        return base64.b64decode(item.value["png"])
+
+
+class ScreenshotLoader:
+    """Loads any reference: store references from the store, others from disk."""
+
+    def __init__(self, store: BaseStore | None) -> None:
+        """Resolve ``store:`` references with ``store``."""
+        self._store = BaseStoreScreenshots(store) if store is not None else None
+
+    def __call__(self, ref: str) -> bytes:
+        """The PNG bytes.
+
+        Raises:
+            LookupError: A store reference without a store.
+        """
+        if ref.startswith(STORE_PREFIX):
+            if self._store is None:
+                msg = f"screenshot {ref} is in a LangGraph store, but this run has none"
+                raise LookupError(msg)
+            return self._store.load(ref)
+        return Path(ref).read_bytes()
+
+
+def _safe(name: str) -> str:
+    # References are split on "/", and folder names must not climb out of the root.
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "_"

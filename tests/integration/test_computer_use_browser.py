@@ -1,0 +1,291 @@
+"""The agent in real Chromium on a local site, driven by a scripted model over real HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from langchain_nemotron_omni import ChatNemotronOmni
+from langchain_nemotron_omni.agents.computer_use import (
+    DirectoryScreenshots,
+    PlaywrightBrowser,
+    create_computer_use_agent,
+)
+from langchain_nemotron_omni.agents.computer_use.cli import add_parser, run_computer_use
+from langchain_nemotron_omni.agents.computer_use.demo import current_step
+from langchain_nemotron_omni.providers import BASE_URL_ENV, PROVIDER_ENV, PROVIDERS
+from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
+from langchain_nemotron_omni.tool_xml import render_tool_call_xml
+from tests.computer_use_support import (
+    AWAY_LINK,
+    CONTINUE_LINK,
+    DETAILS_LINK,
+    NAME_FIELD,
+    PASSWORD_FIELD,
+    SUBMIT_AFTER_SCROLL,
+    VIEWPORT,
+    Site,
+    serve_site,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[PlaywrightBrowser]:
+    with PlaywrightBrowser(
+        viewport=VIEWPORT, allowed_domains=["127.0.0.1"], settle_seconds=0.15
+    ) as b:
+        yield b
+
+
+def _call(thought: str, name: str, args: dict[str, Any]) -> str:
+    return f"{thought}\n</think>\n{render_tool_call_xml(name, args)}"
+
+
+def _click(point: list[float]) -> dict[str, Any]:
+    return {"action": "left_click", "coordinate": point}
+
+
+def _on(request: ChatRequest, path: str) -> bool:
+    """Whether the observation says the active tab shows ``path``."""
+    text = request.last_user_text or ""
+    return re.search(rf"{re.escape(path)}\S* \(active\)", text) is not None
+
+
+def _journey(request: ChatRequest) -> str:
+    """What a model would do, step by step; it checks the page it is on before acting."""
+    step = current_step(request)
+    plan: dict[int, tuple[str, str, dict[str, Any]]] = {
+        1: ("Fill in the name.", "computer",
+            {"actions": [_click(NAME_FIELD), {"action": "type", "text": "Ada"}]}),
+        2: ("The submit button is below.", "computer",
+            {"actions": [{"action": "scroll", "coordinate": [0.5, 0.5], "scroll_parameters":
+                          {"scroll_direction": "down", "scroll_amount": 10}}]}),
+        3: ("Submit the form.", "computer", {"actions": [_click(SUBMIT_AFTER_SCROLL)]}),
+        4: ("Try something odd.", "computer", {"actions": [{"action": "fly"}]}),
+        5: ("Follow the other link.", "computer", {"actions": [_click(AWAY_LINK)]}),
+        6: ("Go there directly.", "navigate", {"url": "http://blocked.example/"}),
+        7: ("Continue.", "computer", {"actions": [_click(CONTINUE_LINK)]}),
+        8: ("Open the details.", "computer", {"actions": [_click(DETAILS_LINK)]}),
+        9: ("Back to the first tab.", "tabs_focus", {"tab_id": 0}),
+        10: ("The code was 4217.", "terminate", {"status": "success", "answer": "4217"}),
+    }  # fmt: skip
+    expected_page = {4: "/welcome", 5: "/welcome", 7: "/welcome", 8: "/page2", 9: "/details"}
+    if step in expected_page and not _on(request, expected_page[step]):
+        return _call(
+            "Lost.", "terminate", {"status": "failure", "answer": f"not on page at {step}"}
+        )
+    return _call(*plan[min(step, 10)])
+
+
+def _tool_results(request: ChatRequest) -> list[str]:
+    return [m["content"] for m in request.messages if m["role"] == "tool"]
+
+
+def _agent(
+    server: FakeNemotronServer, browser: PlaywrightBrowser, tmp_path: Path, **kw: Any
+) -> Any:
+    return create_computer_use_agent(
+        ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
+        browser,
+        allowed_domains=["127.0.0.1"],
+        checkpointer=InMemorySaver(),
+        screenshots=DirectoryScreenshots(tmp_path),
+        **kw,
+    )
+
+
+def test_reaches_the_goal_with_errors_fed_back(
+    site: Site, browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    with FakeNemotronServer(_journey) as server:
+        agent = _agent(server, browser, tmp_path, start_url=site.url)
+        config = {"configurable": {"thread_id": "journey"}}
+        paused = agent.invoke({"task": "Sign up as Ada and report the code."}, config)
+        # Submitting the form needs a human.
+        (pending,) = paused["__interrupt__"]
+        assert pending.value["reason"] == "submits a form"
+        assert "<button type=submit> text='Submit'" in pending.value["summary"]
+        assert not any(p.startswith("/welcome") for p in site.paths)
+        final = agent.invoke(Command(resume={"approve": True}), config)
+        requests = server.requests
+
+    assert final["outcome"] == {
+        "status": "success",
+        "answer": "4217",
+        "reason": "terminated",
+        "steps": 10,
+    }
+    # Goal state, read from the browser itself.
+    tabs = browser.tabs()
+    assert [(t["url"].removeprefix(site.url[:-1]), t["active"]) for t in tabs] == [
+        ("/page2", True),
+        ("/details", False),
+    ]
+    browser.focus_tab(1)
+    assert browser.call(lambda page: page.inner_text("#code")) == "4217"
+    assert "/welcome?name=Ada&password=" in site.paths
+    # Errors reached the model as tool results, in order.
+    assert _tool_results(requests[4])[-1].startswith(
+        "Action failed: action 1: unknown action 'fly'"
+    )
+    assert _tool_results(requests[5])[-1] == (
+        "Action failed: click at (0.25, 0.367): the page tried to load http://blocked.example/, "
+        "which is not in the allowed domains; the request was blocked and the tab stayed where "
+        "it was."
+    )
+    assert _tool_results(requests[6])[-1] == (
+        "Action failed: navigate to http://blocked.example/: http://blocked.example/ is not in "
+        "the allowed domains (127.0.0.1); the request was blocked."
+    )
+    assert not any("blocked.example" in p for p in site.paths)
+    # Wire format: screenshots only in user turns, at most 3, previous thinking kept.
+    for request in requests:
+        images = [
+            part
+            for m in request.messages
+            if isinstance(m["content"], list)
+            for part in m["content"]
+            if part.get("type") == "image_url"
+        ]
+        assert 1 <= len(images) <= 3
+        assert all(
+            m["role"] == "user"
+            for m in request.messages
+            if isinstance(m["content"], list)
+            and any(p.get("type") == "image_url" for p in m["content"])
+        )
+        assert request.chat_template_kwargs["truncate_history_thinking"] is False
+    # Previous thinking is kept for the full steps, older steps become a line of text.
+    assert "<think>\nFill in the name.\n</think>" in requests[2].prompt
+    assert (
+        "Step 1: Fill in the name. | Action: click at (0.312, 0.192); type 'Ada'"
+        in requests[3].prompt
+    )
+    assert "<think>\nFill in the name." not in requests[3].prompt
+    assert requests[0].body["tools"][1]["function"]["name"] == "computer"
+
+
+def test_rejection_reason_reaches_the_model(
+    site: Site, browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    def script(request: ChatRequest) -> str:
+        if current_step(request) == 1:
+            return _call(
+                "Log in.",
+                "computer",
+                {"actions": [_click(PASSWORD_FIELD), {"action": "type", "text": "hunter2"}]},
+            )
+        told = _tool_results(request)[-1]
+        return _call("I was told no.", "terminate", {"status": "failure", "answer": told})
+
+    with FakeNemotronServer(script) as server:
+        agent = _agent(server, browser, tmp_path, start_url=site.url)
+        config = {"configurable": {"thread_id": "reject"}}
+        paused = agent.invoke({"task": "Log in."}, config)
+        assert paused["__interrupt__"][0].value["reason"] == "types into a password field"
+        reason = "never type passwords"
+        final = agent.invoke(Command(resume={"approve": False, "reason": reason}), config)
+
+    assert final["outcome"]["status"] == "failure"
+    assert final["outcome"]["answer"] == (
+        "Rejected: type 'hunter2': the user rejected this action (types into a password field): "
+        "never type passwords (the 1 action(s) before it ran)."
+    )
+    browser.focus_tab(max(t["id"] for t in browser.tabs()))
+    assert browser.call(lambda page: page.input_value("#password")) == ""
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _cli(*argv: str) -> argparse.Namespace:
+    root = argparse.ArgumentParser(prog="nemotron-omni")
+    add_parser(root.add_subparsers(dest="command", required=True))
+    return root.parse_args(["computer-use", *argv])
+
+
+@pytest.fixture
+def no_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [BASE_URL_ENV, PROVIDER_ENV, *(s.key_env for s in PROVIDERS.values() if s.key_env)]:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("no_endpoint")
+def test_cli_demo_runs_and_shows_each_step(tmp_path: Path) -> None:
+    out = io.StringIO()
+    args = _cli("Greet someone", "--run-dir", str(tmp_path), "--thread-id", "demo")
+    assert args.handler is run_computer_use
+    assert run_computer_use(args, out) == 0
+    text = out.getvalue()
+    assert text.startswith("Demo mode: no endpoint configured.")
+    assert "Thought: The page asks for a name" in text
+    assert "  action: type 'Nemotron'" in text
+    assert "Outcome: success after 3 step(s)" in text
+    shots = re.findall(r"screenshot: (\S+)", text)
+    assert len(shots) == 3
+    assert all(
+        Path(s).is_file() and Path(s).parent == tmp_path / "screenshots" / "demo" for s in shots
+    )
+    # Saved in SQLite: asking again by thread id reports the finished run.
+    again = io.StringIO()
+    assert run_computer_use(_cli("--run-dir", str(tmp_path), "--thread-id", "demo"), again) == 0
+    assert "Outcome: success after 3 step(s)" in again.getvalue()
+    with sqlite3.connect(tmp_path / "runs.sqlite") as db:
+        threads = {row[0] for row in db.execute("select thread_id from checkpoints")}
+    assert threads == {"demo"}
+
+
+def test_cli_prompts_and_resumes_by_thread_id(site: Site, tmp_path: Path) -> None:
+    def script(request: ChatRequest) -> str:
+        step = current_step(request)
+        if step == 1:
+            return _call("Open page two.", "navigate", {"url": site.url + "page2"})
+        if step == 2:
+            return _call("Open the details.", "navigate", {"url": site.url + "details"})
+        return _call("Done.", "terminate", {"status": "success", "answer": "details open"})
+
+    def interrupted(_: str) -> str:
+        raise KeyboardInterrupt
+
+    loads_before = site.paths.count("/details")
+
+    with FakeNemotronServer(script) as server:
+        endpoint = ["--base-url", server.base_url, "--model", "nemotron", "--provider", "vllm"]
+        common = ["--run-dir", str(tmp_path), "--thread-id", "t1", "--blocked-pattern", "details",
+                  "--allowed-domain", "127.0.0.1", *endpoint]  # fmt: skip
+        first = io.StringIO()
+        args = _cli("Find the details", "--start-url", site.url, *common)
+        # The user walks away at the prompt: the process ends, the run stays saved.
+        with pytest.raises(KeyboardInterrupt):
+            run_computer_use(args, first, ask=interrupted)
+        assert "Approval needed at step 2: navigate to http" in first.getvalue()
+        assert "why: matches the blocked pattern 'details'" in first.getvalue()
+        # A new invocation resumes the thread from SQLite, with a fresh browser.
+        second = io.StringIO()
+        answers = iter(["y"])
+        code = run_computer_use(_cli(*common), second, ask=lambda _: next(answers))
+        assert code == 0, second.getvalue()
+        assert "Resuming thread t1 at step 2." in second.getvalue()
+        assert "Outcome: success after 3 step(s)" in second.getvalue()
+        assert "Answer: details open" in second.getvalue()
+        final = json.dumps([r.body for r in server.requests][-1])
+    assert "/details" in final
+    assert site.paths.count("/details") == loads_before + 1  # after approval, once
