@@ -6,9 +6,9 @@ server, standard library only) loads without pulling in LangChain.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from langchain_nemotron_omni._lazy import lazy_attributes
 from langchain_nemotron_omni._version import __version__
 from langchain_nemotron_omni.errors import (
     MissingAPIKeyError,
@@ -37,11 +37,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())

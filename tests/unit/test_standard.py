@@ -61,4 +61,4 @@ class TestChatNemotronOmniUnit(ChatModelUnitTests):
                 allowed_objects=[ChatNemotronOmni],
                 secrets_from_env=True,
             )
-        assert model.dict() == restored.dict()
+        assert model.asdict() == restored.asdict()
