@@ -11,6 +11,7 @@ Standard library only, so importing it adds no dependencies. Pytest fixtures
 (``fake_nemotron``, ``fake_nemotron_factory``) are registered by the package's pytest plugin.
 """
 
+from langchain_nemotron_omni.testing._hosted import HOSTED, Hosted
 from langchain_nemotron_omni.testing._parsing import FLAVORS, FlavorName
 from langchain_nemotron_omni.testing.server import (
     ChatRequest,
@@ -25,8 +26,10 @@ __all__ = [
     "FLAVORS",
     "ChatRequest",
     "FakeNemotronServer",
+    "HOSTED",
     "FlavorName",
     "HTTPFault",
+    "Hosted",
     "Reply",
     "echo_reply",
     "rate_limited",

@@ -24,6 +24,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni.testing import _parsing
+from langchain_nemotron_omni.testing._hosted import Hosted, to_backend, to_client
 from langchain_nemotron_omni.testing._script import ChatRequest, HTTPFault, ScriptItem, check_item
 from langchain_nemotron_omni.testing._template import prompt_reasoning_open, render_prompt
 from langchain_nemotron_omni.testing._validation import (
@@ -90,6 +91,8 @@ class Settings:
     api_key: str | None
     default_chat_template_kwargs: dict[str, Any]
     allowed_local_media_path: Path | None
+    hosted: Hosted | None = None
+    """A hosted API's front-end in front of the backend (its field names and checks)."""
 
 
 class App:
@@ -210,7 +213,7 @@ class App:
         request: ChatRequest | None = None
         try:
             norm = check_request(
-                body,
+                to_backend(body, s.hosted),
                 flavor=self.flavor,
                 served_models=s.models,
                 default_chat_template_kwargs=s.default_chat_template_kwargs,
@@ -339,7 +342,7 @@ class App:
             tools=_parsed_tools(norm.tools, turn.request.body),
             truncated=gen.truncated,
         )
-        message = _parsing.message_fields(parsed, self.flavor)
+        message = to_client(_parsing.message_fields(parsed, self.flavor), self.settings.hosted)
         if not norm.include_reasoning:
             for key in ("reasoning", "reasoning_content"):
                 if key in message:
@@ -444,7 +447,7 @@ class Chunks:
 
     def delta(self, delta: dict[str, Any]) -> bytes:
         """One parser delta."""
-        choice = self._choice(delta)
+        choice = self._choice(to_client(delta, self.app.settings.hosted))
         if not self.sglang:
             choice["token_ids"] = None
         return self._event(choice)
@@ -453,6 +456,7 @@ class Chunks:
         self, delta: dict[str, Any] | None, finish_reason: str, stop_reason: str | None
     ) -> bytes:
         """The chunk carrying ``finish_reason`` (and possibly the last delta)."""
+        delta = None if delta is None else to_client(delta, self.app.settings.hosted)
         choice = self._choice(self._empty_delta() if delta is None else delta)
         choice["finish_reason"] = finish_reason
         if self.sglang:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from langchain_nemotron_omni.testing._app import MEDIA_TOKEN_COST, App, Settings
+from langchain_nemotron_omni.testing._hosted import HOSTED, Hosted
 from langchain_nemotron_omni.testing._http import HTTPServer
 from langchain_nemotron_omni.testing._parsing import FLAVORS, FlavorName
 from langchain_nemotron_omni.testing._script import (
@@ -67,6 +68,7 @@ class FakeNemotronServer:
         api_key: str | None = None,
         default_chat_template_kwargs: Mapping[str, Any] | None = None,
         allowed_local_media_path: str | os.PathLike[str] | None = None,
+        hosted: Hosted | None = None,
         port: int = 0,
     ) -> None:
         """Configure the server; call :meth:`start` or use it as a context manager.
@@ -83,6 +85,8 @@ class FakeNemotronServer:
             default_chat_template_kwargs: Server defaults (``--default-chat-template-kwargs``).
             allowed_local_media_path: Allow ``file://`` media under this folder
                 (``--allowed-local-media-path``).
+            hosted: Put a hosted API's front-end (``"nvidia"`` or ``"openrouter"``) in front
+                of the vLLM backend: its own request fields, checks and answer field names.
             port: The port to bind on 127.0.0.1; 0 picks a free one.
 
         Raises:
@@ -94,6 +98,9 @@ class FakeNemotronServer:
             raise ValueError(msg)
         if max_model_len < 1:
             msg = f"max_model_len must be >= 1, got {max_model_len}"
+            raise ValueError(msg)
+        if hosted is not None and (hosted not in HOSTED or flavor != "vllm"):
+            msg = f"hosted must be one of {', '.join(HOSTED)}, on the vllm flavor"
             raise ValueError(msg)
         models = (model,) if isinstance(model, str) else tuple(model)
         if not models:
@@ -108,6 +115,7 @@ class FakeNemotronServer:
             allowed_local_media_path=(
                 Path(allowed_local_media_path) if allowed_local_media_path is not None else None
             ),
+            hosted=hosted,
         )
         self._app = App(settings, script if callable(script) else [check_item(i) for i in script])
         self._port = port

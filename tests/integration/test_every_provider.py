@@ -1,8 +1,9 @@
 """One behaviour check run against every provider, each on a server speaking its dialect.
 
-Self-hosted servers and hosted APIs differ in reasoning field names and in how thinking is
-switched; each provider here is served by a FakeNemotronServer flavor with its field names,
-and the scripted model reads the thinking switch the way that provider sends it.
+Self-hosted servers differ in reasoning field names (FakeNemotronServer flavors); the hosted
+APIs put a front-end with their own fields in front of vLLM (``hosted=``): NVIDIA's takes
+``reasoning_budget`` and answers ``reasoning_content``, OpenRouter's switches thinking with
+``reasoning.enabled``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import base64
 import io
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import HumanMessage, SystemMessage
 from PIL import Image
 
 from langchain_nemotron_omni import ChatNemotronOmni
@@ -20,14 +22,14 @@ from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
 from tests.streams import collect
 
-# provider -> the server flavor whose response fields match what that provider returns
-DIALECTS = {
-    "vllm": "vllm",
-    "sglang": "sglang",
-    "nim": "vllm-0.15",
-    "nvidia": "vllm-0.11",
-    "openrouter": "vllm",
-    "haimaker": "vllm-0.11",
+# provider -> (server flavor, hosted front-end) speaking what that provider speaks
+DIALECTS: dict[str, tuple[str, str | None]] = {
+    "vllm": ("vllm", None),
+    "sglang": ("sglang", None),
+    "nim": ("vllm-0.15", None),
+    "nvidia": ("vllm", "nvidia"),
+    "openrouter": ("vllm", "openrouter"),
+    "haimaker": ("vllm-0.11", None),
 }
 WEATHER_TOOL = {
     "type": "function",
@@ -43,15 +45,8 @@ WEATHER_TOOL = {
 }
 
 
-def _thinking(request: ChatRequest) -> bool:
-    reasoning = request.body.get("reasoning")
-    if isinstance(reasoning, dict) and "enabled" in reasoning:
-        return bool(reasoning["enabled"])  # OpenRouter's switch
-    return request.thinking
-
-
 def scripted(request: ChatRequest) -> str:
-    thought = "Let me look at this.\n</think>\n" if _thinking(request) else ""
+    thought = "Let me look at this.\n</think>\n" if request.thinking else ""
     if request.tools:
         return (
             f"{thought}<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n"
@@ -65,7 +60,8 @@ def scripted(request: ChatRequest) -> str:
 @pytest.fixture(params=list(DIALECTS))
 def llm(request: pytest.FixtureRequest) -> Iterator[ChatNemotronOmni]:
     provider = request.param
-    with FakeNemotronServer(scripted, flavor=DIALECTS[provider]) as server:  # type: ignore[arg-type]
+    flavor, hosted = DIALECTS[provider]
+    with FakeNemotronServer(scripted, flavor=flavor, hosted=hosted) as server:  # type: ignore[arg-type]
         yield ChatNemotronOmni(
             provider=provider, base_url=server.base_url, api_key="key", model="nemotron"
         )
@@ -125,3 +121,39 @@ def test_fal_invoke_stream_and_thinking() -> None:
         assert message.additional_kwargs["reasoning_content"] == "Let me look at this."
     assert off.content == "Hello!"
     assert modes == ["think", "think", "no_think"]
+
+
+def test_nvidia_front_end_refuses_list_content_off_user_turns() -> None:
+    body = {
+        "model": "nemotron",
+        "messages": [
+            {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
+            {"role": "user", "content": "Hi"},
+        ],
+    }
+    with FakeNemotronServer(scripted, hosted="nvidia") as server:
+        response = httpx.post(f"{server.base_url}/chat/completions", json=body)
+        llm = ChatNemotronOmni(
+            provider="nvidia", base_url=server.base_url, api_key="k", model="nemotron"
+        )
+        reply = llm.invoke([SystemMessage(content=[{"type": "text", "text": "Be brief."}]), "Hi"])
+    assert response.status_code == 400
+    assert "object list format is not supported" in response.text
+    assert reply.content == "Hello!"  # the client flattens it
+
+
+@pytest.mark.parametrize(
+    ("provider", "hosted"), [("nvidia", "nvidia"), ("openrouter", "openrouter")]
+)
+def test_hosted_budget_reaches_the_backend(provider: str, hosted: str) -> None:
+    long_thought = " ".join(f"step{i}" for i in range(50)) + "\n</think>\nDone."
+    with FakeNemotronServer([long_thought], hosted=hosted) as server:  # type: ignore[arg-type]
+        reply = ChatNemotronOmni(
+            provider=provider,
+            base_url=server.base_url,
+            api_key="k",
+            model="nemotron",
+            reasoning_budget=5,
+        ).invoke("Q")
+    assert reply.content == "Done."
+    assert reply.additional_kwargs["reasoning_content"] == "step0 step1 step2 step3 step4"
