@@ -24,9 +24,9 @@ from langchain_nemotron_omni.testing.server import (
 
 __all__ = [
     "FLAVORS",
+    "HOSTED",
     "ChatRequest",
     "FakeNemotronServer",
-    "HOSTED",
     "FlavorName",
     "HTTPFault",
     "Hosted",
