@@ -280,14 +280,33 @@ class StreamShaper:
         self, chunk: ChatGenerationChunk, kwargs: dict[str, Any], reasoning: str, content: str
     ) -> ChatGenerationChunk:
         message = cast("AIMessageChunk", chunk.message)
-        if not self.settings.thinking and reasoning:
+        if reasoning and not self.settings.thinking:
             content, reasoning = reasoning + content, ""
-        replaced, reasoning, content = self._tools_step(message, reasoning, content)
-        if replaced is not None:
-            message = replaced
-            chunk = ChatGenerationChunk(message=message, generation_info=chunk.generation_info)
-        reasoning = self._reasoning_trim.feed(reasoning)
-        content = self._content_trim.feed(content)
+        if self._tool_chunkers is not None:
+            replaced, reasoning, content = self._tools_step(message, reasoning, content)
+            if replaced is not None:
+                message = replaced
+                chunk = ChatGenerationChunk(message=message, generation_info=chunk.generation_info)
+        # Most chunks carry only one of the two: skip the other trimmer.
+        if reasoning:
+            reasoning = self._reasoning_trim.feed(reasoning)
+        if content:
+            content = self._content_trim.feed(content)
+        kwargs = self._record(message, kwargs, reasoning, content)
+        # Edited in place, straight in the models' field storage: a new message or a
+        # validated assignment per chunk would cost a pydantic validation on every token.
+        fields = message.__dict__
+        fields["content"] = content
+        fields["additional_kwargs"] = kwargs
+        if message.response_metadata.get("model_provider") != MODEL_PROVIDER:
+            message.response_metadata["model_provider"] = MODEL_PROVIDER
+        chunk.__dict__["text"] = content
+        return chunk
+
+    def _record(
+        self, message: AIMessageChunk, kwargs: dict[str, Any], reasoning: str, content: str
+    ) -> dict[str, Any]:
+        """Note what was emitted; the message's kwargs with the reasoning put in."""
         if reasoning:
             if kwargs is message.additional_kwargs:
                 kwargs = dict(kwargs)
@@ -298,13 +317,7 @@ class StreamShaper:
             self.content_text.append(content)
             if not self.saw_content and content.strip():
                 self.saw_content = True
-        # Edited in place, straight in the models' field storage: a new message or a
-        # validated assignment per chunk would cost a pydantic validation on every token.
-        message.__dict__["content"] = content
-        message.__dict__["additional_kwargs"] = kwargs
-        message.response_metadata["model_provider"] = MODEL_PROVIDER
-        chunk.__dict__["text"] = content
-        return chunk
+        return kwargs
 
     def finish(self) -> ChatGenerationChunk | None:
         """Flush held-back text and calls; warn if the thought ate the whole budget."""

@@ -462,12 +462,14 @@ class ChatNemotronOmni(BaseChatOpenAI):
         )
         if generation_chunk is None:
             return None
-        # `chunk` wraps the choices when the SDK's structured-output stream is used.
-        choices = chunk.get("choices") or (chunk.get("chunk") or {}).get("choices") or []
-        delta = (choices[0].get("delta") or {}) if choices else {}
-        reasoning = reasoning_from_fields(delta, self.spec.reasoning_fields_in)
-        if reasoning is not None:
-            generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
+        choices = chunk.get("choices")
+        if choices:
+            delta = choices[0].get("delta") or {}
+            # Servers that send both names send the same text (vLLM 0.12-0.15): on this hot
+            # path the first non-empty one will do, whatever the provider's preference.
+            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+            if isinstance(reasoning, str):
+                generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
         generation_chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
         return generation_chunk
 
