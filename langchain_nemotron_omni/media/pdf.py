@@ -10,13 +10,13 @@ import io
 import math
 import os
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langchain_nemotron_omni._pdfium import PDFIUM_LOCK
 from langchain_nemotron_omni.media.errors import (
     CorruptMediaError,
     EncryptedPDFError,
@@ -33,8 +33,6 @@ from langchain_nemotron_omni.media.options import (
 if TYPE_CHECKING:
     from types import ModuleType
 
-# PDFium is not thread-safe; LangChain batches run in threads.
-_PDFIUM_LOCK = threading.RLock()
 _RANGE = re.compile(r"^\s*(\d+)?\s*(-)?\s*(\d+)?\s*$")
 
 PDFSource = str | os.PathLike[str] | bytes
@@ -131,7 +129,7 @@ def open_pdf(
             raise MediaSourceError(msg)
         source = str(path)  # PDFium reads the file lazily
     pdfium = _pdfium()
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(source, password=password)
         except pdfium.PdfiumError as exc:

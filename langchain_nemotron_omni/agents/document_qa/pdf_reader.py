@@ -21,6 +21,7 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped,unused-ignore]
 from PIL import Image, UnidentifiedImageError
 
+from langchain_nemotron_omni._pdfium import PDFIUM_LOCK
 from langchain_nemotron_omni.agents.document_qa.errors import (
     CorruptDocumentError,
     EmptyDocumentError,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 Box = tuple[float, float, float, float]
 """A region of a page: ``(x0, y0, x1, y1)`` in [0, 1], origin at the top left."""
 
-_PDFIUM_LOCK = threading.RLock()
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _PASSWORD_ERRORS = {4, 5}  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 _SNIFF_BYTES = 1024
@@ -178,7 +178,7 @@ class PdfFile(Document):
             CorruptDocumentError: PDFium cannot parse it.
         """
         super().__init__(path)
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             # The raw loader, because pypdfium2 reports an empty PDF with a stale error code.
             handle = pdfium_c.FPDF_LoadDocument(_c_path(path), None)
             if not handle:
@@ -203,7 +203,7 @@ class PdfFile(Document):
     def page_size(self, index: int) -> tuple[float, float]:
         """Width and height as displayed (rotation applied), in points."""
         self.check_index(index)
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
                 width, height = (float(v) for v in page.get_size())
@@ -216,7 +216,7 @@ class PdfFile(Document):
     def outline(self) -> list[OutlineEntry]:
         """The bookmarks with their target pages."""
         entries: list[OutlineEntry] = []
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             for mark in self._pdf.get_toc(max_depth=4):
                 dest = mark.get_dest()
                 index = dest.get_index() if dest is not None else None
@@ -225,7 +225,7 @@ class PdfFile(Document):
         return entries
 
     def _extract_text(self, index: int) -> str:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
                 textpage = page.get_textpage()
@@ -244,7 +244,7 @@ class PdfFile(Document):
         """The text inside a region (unrotated pages; whole-page text otherwise)."""
         self.check_index(index)
         x0, y0, x1, y1 = normalize_box(box)
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
                 left, bottom, right, top, rotation = self._page_frame(page)
@@ -270,7 +270,7 @@ class PdfFile(Document):
         self.check_index(index)
         if not term.strip():
             return None
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
                 left, bottom, right, top, rotation = self._page_frame(page)
@@ -319,7 +319,7 @@ class PdfFile(Document):
         scale, _, _, (x0, y0, x1, y1) = self._scale(index, dpi, box, max_pixels)
         # PDFium crops in points after rotation: (left, bottom, right, top) cut away.
         crop = (x0 * width, (1 - y1) * height, (1 - x1) * width, y0 * height)
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
                 bitmap = page.render(scale=scale, crop=crop)
@@ -330,7 +330,7 @@ class PdfFile(Document):
 
     def close(self) -> None:
         """Close the PDF."""
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             self._pdf.close()
 
 
