@@ -90,6 +90,12 @@ class TestChatNemotronOmniStandard(ChatModelIntegrationTests):
         return True
 
     @property
+    def enable_vcr_tests(self) -> bool:
+        # The stream-time benchmark replays tests/cassettes/, recorded from FakeNemotronServer
+        # (`pytest --record-mode=once`); cassettes match on path and body, not on the port.
+        return True
+
+    @property
     def supports_audio_inputs(self) -> bool:
         return True
 
