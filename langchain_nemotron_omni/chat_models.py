@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 import openai
 from langchain_core.callbacks.manager import ahandle_event, handle_event
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
@@ -42,11 +42,18 @@ from langchain_nemotron_omni._shaping import (
     StreamShaper,
     shape_message,
 )
+from langchain_nemotron_omni._tool_choice import (
+    calls_forced_tool,
+    chunk_calls,
+    forced_by,
+    insist,
+    joined_result,
+    tool_choice_error,
+)
 from langchain_nemotron_omni._version import __version__
 from langchain_nemotron_omni.errors import (
     MissingAPIKeyError,
     StreamInterruptedError,
-    ToolChoiceError,
 )
 from langchain_nemotron_omni.fal import (
     FAL_QUEUE_URL,
@@ -489,15 +496,15 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        forced = _forced(kwargs)
+        forced = forced_by(kwargs)
         result = self._generate_once(messages, stop, run_manager, **kwargs)
-        if forced is None or _calls_forced_tool(result, forced):
+        if forced is None or calls_forced_tool(result, forced):
             return result
         # vLLM's qwen3_coder parser ignores forced tool choice: ask once more, explicitly.
-        retry = self._generate_once(_insist(messages, forced), stop, run_manager, **kwargs)
-        if _calls_forced_tool(retry, forced):
+        retry = self._generate_once(insist(messages, forced), stop, run_manager, **kwargs)
+        if calls_forced_tool(retry, forced):
             return retry
-        raise _tool_choice_error(forced, retry)
+        raise tool_choice_error(forced, retry)
 
     def _generate_once(
         self,
@@ -533,14 +540,14 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        forced = _forced(kwargs)
+        forced = forced_by(kwargs)
         result = await self._agenerate_once(messages, stop, run_manager, **kwargs)
-        if forced is None or _calls_forced_tool(result, forced):
+        if forced is None or calls_forced_tool(result, forced):
             return result
-        retry = await self._agenerate_once(_insist(messages, forced), stop, run_manager, **kwargs)
-        if _calls_forced_tool(retry, forced):
+        retry = await self._agenerate_once(insist(messages, forced), stop, run_manager, **kwargs)
+        if calls_forced_tool(retry, forced):
             return retry
-        raise _tool_choice_error(forced, retry)
+        raise tool_choice_error(forced, retry)
 
     async def _agenerate_once(
         self,
@@ -576,22 +583,22 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        forced = _forced(kwargs)
+        forced = forced_by(kwargs)
         if forced is None:
             yield from self._stream_once(messages, stop, run_manager, **kwargs)
             return
         # Held back until the forced call shows up, so a reply that ignores the forcing is
         # replaced by the retry rather than shown and then contradicted.
-        for attempt in (messages, _insist(messages, forced)):
+        for attempt in (messages, insist(messages, forced)):
             held: list[ChatGenerationChunk] = []
             stream = self._stream_once(attempt, stop, run_manager, **kwargs)
             for chunk in stream:
                 held.append(chunk)
-                if _chunk_calls(chunk, forced):
+                if chunk_calls(chunk, forced):
                     yield from held
                     yield from stream
                     return
-        raise _tool_choice_error(forced, _joined_result(held))
+        raise tool_choice_error(forced, joined_result(held))
 
     def _stream_once(
         self,
@@ -696,23 +703,23 @@ class ChatNemotronOmni(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        forced = _forced(kwargs)
+        forced = forced_by(kwargs)
         if forced is None:
             async for chunk in self._astream_once(messages, stop, run_manager, **kwargs):
                 yield chunk
             return
-        for attempt in (messages, _insist(messages, forced)):
+        for attempt in (messages, insist(messages, forced)):
             held: list[ChatGenerationChunk] = []
             stream = self._astream_once(attempt, stop, run_manager, **kwargs)
             async for chunk in stream:
                 held.append(chunk)
-                if _chunk_calls(chunk, forced):
+                if chunk_calls(chunk, forced):
                     for earlier in held:
                         yield earlier
                     async for rest in stream:
                         yield rest
                     return
-        raise _tool_choice_error(forced, _joined_result(held))
+        raise tool_choice_error(forced, joined_result(held))
 
     async def _astream_once(
         self,
@@ -980,52 +987,6 @@ class ChatNemotronOmni(BaseChatOpenAI):
 def _tool_calls_xml(message: AIMessage) -> str:
     """An assistant turn's tool calls written as the model writes them (for fal's transcript)."""
     return "".join(render_tool_call_xml(call["name"], call["args"]) for call in message.tool_calls)
-
-
-def _forced(kwargs: Mapping[str, Any]) -> str | None:
-    """The tool a call forces (``"*"`` for any), when tools are bound."""
-    return forced_tool(kwargs.get("tool_choice")) if kwargs.get("tools") else None
-
-
-def _insist(messages: list[BaseMessage], forced: str) -> list[BaseMessage]:
-    """The conversation again, ending with an explicit order to make the forced call."""
-    order = f"{force_instruction(forced)} Reply with the tool call only, not with text."
-    return [*messages, SystemMessage(order)]
-
-
-def _calls_forced_tool(result: ChatResult, forced: str) -> bool:
-    message = result.generations[0].message
-    calls = message.tool_calls if isinstance(message, AIMessage) else []
-    return any(forced in {"*", call["name"]} for call in calls)
-
-
-def _chunk_calls(chunk: ChatGenerationChunk, forced: str) -> bool:
-    message = chunk.message
-    if not isinstance(message, AIMessageChunk):
-        return False
-    return any(c.get("name") and forced in {"*", c.get("name")} for c in message.tool_call_chunks)
-
-
-def _joined_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
-    if not chunks:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=""))])
-    joined = chunks[0]
-    for chunk in chunks[1:]:
-        joined = joined + chunk
-    message = joined.message
-    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=message.content))])
-
-
-def _tool_choice_error(forced: str, result: ChatResult) -> ToolChoiceError:
-    message = result.generations[0].message
-    what = "any tool" if forced == "*" else f"the tool {forced!r}"
-    text = str(message.content)[:500] or "(no text)"
-    called = [c["name"] for c in message.tool_calls] if isinstance(message, AIMessage) else []
-    got = f"it called {called}" if called else f"it replied: {text}"
-    return ToolChoiceError(
-        f"tool_choice forced {what}, but the model did not call it, even when asked twice; "
-        f"{got}. Check that the tools suit the request, or use tool_choice='auto'."
-    )
 
 
 def _as_chunk(result: ChatResult) -> ChatGenerationChunk:

@@ -1,0 +1,72 @@
+"""Forced ``tool_choice``, enforced by the client.
+
+vLLM's qwen3_coder parser ignores ``"required"`` and named tool choices, so the model may just
+answer in text. The chat model checks each reply: if the forced call is missing it asks once
+more with an explicit order, and gives up with a clear error after that.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from langchain_nemotron_omni._payload import force_instruction, forced_tool
+from langchain_nemotron_omni.errors import ToolChoiceError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from langchain_core.messages import BaseMessage
+    from langchain_core.outputs import ChatGenerationChunk
+
+
+def forced_by(kwargs: Mapping[str, Any]) -> str | None:
+    """The tool a call forces (``"*"`` for any), when tools are bound."""
+    return forced_tool(kwargs.get("tool_choice")) if kwargs.get("tools") else None
+
+
+def insist(messages: list[BaseMessage], forced: str) -> list[BaseMessage]:
+    """The conversation again, ending with an explicit order to make the forced call."""
+    order = f"{force_instruction(forced)} Reply with the tool call only, not with text."
+    return [*messages, SystemMessage(order)]
+
+
+def calls_forced_tool(result: ChatResult, forced: str) -> bool:
+    """Whether a reply makes the forced call."""
+    message = result.generations[0].message
+    calls = message.tool_calls if isinstance(message, AIMessage) else []
+    return any(forced in {"*", call["name"]} for call in calls)
+
+
+def chunk_calls(chunk: ChatGenerationChunk, forced: str) -> bool:
+    """Whether a streamed chunk starts the forced call."""
+    message = chunk.message
+    if not isinstance(message, AIMessageChunk):
+        return False
+    return any(c.get("name") and forced in {"*", c.get("name")} for c in message.tool_call_chunks)
+
+
+def joined_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
+    """A held-back stream as one reply (for the error message)."""
+    if not chunks:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=""))])
+    joined = chunks[0]
+    for chunk in chunks[1:]:
+        joined = joined + chunk
+    message = joined.message
+    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=message.content))])
+
+
+def tool_choice_error(forced: str, result: ChatResult) -> ToolChoiceError:
+    """The error for a model that would not make the forced call."""
+    message = result.generations[0].message
+    what = "any tool" if forced == "*" else f"the tool {forced!r}"
+    text = str(message.content)[:500] or "(no text)"
+    called = [c["name"] for c in message.tool_calls] if isinstance(message, AIMessage) else []
+    got = f"it called {called}" if called else f"it replied: {text}"
+    return ToolChoiceError(
+        f"tool_choice forced {what}, but the model did not call it, even when asked twice; "
+        f"{got}. Check that the tools suit the request, or use tool_choice='auto'."
+    )
