@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -13,7 +13,6 @@ import httpx
 import openai
 from langchain_core.callbacks.manager import ahandle_event, handle_event
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.ai import add_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_openai.chat_models.base import BaseChatOpenAI
@@ -21,6 +20,13 @@ from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
 # Imported for its side effect: registers the "nemotron" content-block translator.
 import langchain_nemotron_omni.translator  # noqa: F401
+from langchain_nemotron_omni._budget import (
+    Call,
+    first_phase,
+    join_phases,
+    second_phase,
+    second_phase_from_stream,
+)
 from langchain_nemotron_omni._payload import (
     AUTO_TOOL_CHOICE_ERROR,
     add_system_text,
@@ -96,19 +102,6 @@ BudgetMode = Literal["auto", "server", "client"]
 _DEFAULT_MEDIA = MediaOptions()
 FAL_QUEUE_EVENT = "fal_queue_update"
 """Name of the LangChain custom event carrying fal queue progress (status, position, logs)."""
-# Fields the template continuation (second phase of the client-side budget) needs.
-_CONTINUE_BODY = {"continue_final_message": True, "add_generation_prompt": False}
-
-
-@dataclass(frozen=True)
-class _Call:
-    """Per-call settings resolved from the model's fields and the call's kwargs."""
-
-    thinking: bool
-    budget: int | None
-    budget_mode: Literal["server", "client"] | None
-    max_tokens: int | None
-    shape: ShapeSettings
 
 
 class ChatNemotronOmni(BaseChatOpenAI):
@@ -290,7 +283,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
         base = deep_merge(self.model_kwargs.get("extra_body") or {}, self.extra_body or {})
         return deep_merge(base, kwargs.get("extra_body") or {})
 
-    def _resolve_call(self, kwargs: Mapping[str, Any]) -> _Call:
+    def _resolve_call(self, kwargs: Mapping[str, Any]) -> Call:
         thinking = bool(kwargs.get("thinking", self.thinking))
         budget = kwargs.get("reasoning_budget", self.reasoning_budget)
         lifted = {
@@ -317,7 +310,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
             parse_as=parse_target(kwargs.get("response_format")),
             tools=tuple(tools) if tools and kwargs.get("tool_choice") != "none" else None,
         )
-        return _Call(
+        return Call(
             thinking=thinking, budget=budget, budget_mode=mode, max_tokens=max_tokens, shape=shape
         )
 
@@ -480,7 +473,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
         generation_chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
         return generation_chunk
 
-    def _shape_result(self, result: ChatResult, call: _Call) -> ChatResult:
+    def _shape_result(self, result: ChatResult, call: Call) -> ChatResult:
         for generation in result.generations:
             if isinstance(generation.message, AIMessage):
                 finish = (generation.generation_info or {}).get("finish_reason")
@@ -520,18 +513,18 @@ class ChatNemotronOmni(BaseChatOpenAI):
             return self._shape_result(
                 self._parent_generate(messages, stop, run_manager, kwargs), call
             )
-        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first_kwargs, first_call = first_phase(kwargs, call)
         first = self._shape_result(
             self._parent_generate(messages, stop, run_manager, first_kwargs), first_call
         )
-        plan = self._second_phase(messages, first, kwargs, call)
+        plan = second_phase(self.spec, messages, first, kwargs, call)
         if plan is None:
             return first
         second_messages, second_kwargs, second_call = plan
         second = self._shape_result(
             self._parent_generate(second_messages, stop, run_manager, second_kwargs), second_call
         )
-        return _join_phases(first, second, call)
+        return join_phases(first, second, call)
 
     async def _agenerate(
         self,
@@ -562,11 +555,11 @@ class ChatNemotronOmni(BaseChatOpenAI):
         if call.budget_mode != "client":
             result = await self._parent_agenerate(messages, stop, run_manager, kwargs)
             return self._shape_result(result, call)
-        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first_kwargs, first_call = first_phase(kwargs, call)
         first = self._shape_result(
             await self._parent_agenerate(messages, stop, run_manager, first_kwargs), first_call
         )
-        plan = self._second_phase(messages, first, kwargs, call)
+        plan = second_phase(self.spec, messages, first, kwargs, call)
         if plan is None:
             return first
         second_messages, second_kwargs, second_call = plan
@@ -574,7 +567,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
             await self._parent_agenerate(second_messages, stop, run_manager, second_kwargs),
             second_call,
         )
-        return _join_phases(first, second, call)
+        return join_phases(first, second, call)
 
     def _stream(
         self,
@@ -616,10 +609,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
             shaper = StreamShaper(call.shape)
             yield from self._shaped_stream(messages, stop, run_manager, kwargs, shaper)
             return
-        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first_kwargs, first_call = first_phase(kwargs, call)
         shaper = StreamShaper(first_call.shape, continues=True)
         yield from self._shaped_stream(messages, stop, run_manager, first_kwargs, shaper)
-        if plan := self._second_phase_from_stream(messages, shaper, kwargs, call):
+        if plan := second_phase_from_stream(self.spec, messages, shaper, kwargs, call):
             second_messages, second_kwargs, second_call = plan
             shaper = StreamShaper(second_call.shape)
             yield from self._shaped_stream(
@@ -737,11 +730,11 @@ class ChatNemotronOmni(BaseChatOpenAI):
             async for chunk in self._ashaped_stream(messages, stop, run_manager, kwargs, shaper):
                 yield chunk
             return
-        first_kwargs, first_call = self._first_phase(kwargs, call)
+        first_kwargs, first_call = first_phase(kwargs, call)
         shaper = StreamShaper(first_call.shape, continues=True)
         async for chunk in self._ashaped_stream(messages, stop, run_manager, first_kwargs, shaper):
             yield chunk
-        if plan := self._second_phase_from_stream(messages, shaper, kwargs, call):
+        if plan := second_phase_from_stream(self.spec, messages, shaper, kwargs, call):
             second_messages, second_kwargs, second_call = plan
             shaper = StreamShaper(second_call.shape)
             async for chunk in self._ashaped_stream(
@@ -869,120 +862,6 @@ class ChatNemotronOmni(BaseChatOpenAI):
         result = await self._fal_queue().arun(self.model_name, request, report)
         return self._fal_result(result, kwargs)
 
-    # ------------------------------------------------- client-side reasoning budget
-
-    def _first_phase(self, kwargs: dict[str, Any], call: _Call) -> tuple[dict[str, Any], _Call]:
-        """Phase one: think with ``max_tokens`` capped at the budget."""
-        budget = call.budget or 0
-        cap = budget if call.max_tokens is None else min(budget, call.max_tokens)
-        first_kwargs = {**kwargs, "thinking": True, "reasoning_budget": None, "max_tokens": cap}
-        shape = ShapeSettings(
-            thinking=True,
-            client_split=call.shape.client_split,
-            max_tokens=cap,
-            reasoning_budget=call.budget,
-            continues=True,
-        )
-        first_call = _Call(
-            thinking=True, budget=None, budget_mode=None, max_tokens=cap, shape=shape
-        )
-        return first_kwargs, first_call
-
-    def _second_phase(
-        self,
-        messages: list[BaseMessage],
-        first: ChatResult,
-        kwargs: dict[str, Any],
-        call: _Call,
-    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
-        generation = first.generations[0]
-        finish = (generation.generation_info or {}).get("finish_reason")
-        message = generation.message
-        if not isinstance(message, AIMessage):
-            return None
-        usage = message.usage_metadata
-        used = usage["output_tokens"] if usage else (call.budget or 0)
-        reasoning = message.additional_kwargs.get(REASONING_KEY, "")
-        return self._continuation(
-            messages,
-            finish=finish,
-            content=str(message.content),
-            reasoning=str(reasoning),
-            used=used,
-            kwargs=kwargs,
-            call=call,
-        )
-
-    def _second_phase_from_stream(
-        self,
-        messages: list[BaseMessage],
-        shaper: StreamShaper,
-        kwargs: dict[str, Any],
-        call: _Call,
-    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
-        if shaper.saw_tool_calls:
-            return None
-        return self._continuation(
-            messages,
-            finish=shaper.finish_reason,
-            content="".join(shaper.content_text),
-            reasoning="".join(shaper.reasoning_text),
-            used=shaper.completion_tokens or (call.budget or 0),
-            kwargs=kwargs,
-            call=call,
-        )
-
-    def _continuation(  # noqa: PLR0913
-        self,
-        messages: list[BaseMessage],
-        *,
-        finish: str | None,
-        content: str,
-        reasoning: str,
-        used: int,
-        kwargs: dict[str, Any],
-        call: _Call,
-    ) -> tuple[list[BaseMessage], dict[str, Any], _Call] | None:
-        """Phase two, if phase one stopped at the budget: close the thought and answer.
-
-        The partial turn, its thought closed with ``</think>``, is sent back as the final
-        assistant message with ``continue_final_message``, and the model goes on with the
-        answer. The exact form depends on how the server continues a message
-        (``ProviderSpec.continuation``).
-        """
-        if finish != "length":
-            return None
-        remaining = None if call.max_tokens is None else call.max_tokens - used
-        if remaining is not None and remaining <= 0:
-            return None
-        extra_body = deep_merge(kwargs.get("extra_body") or {}, _CONTINUE_BODY)
-        if self.spec.continuation == "after_generation_prompt":
-            # The generation prompt re-opens the thought (thinking on); the content closes it.
-            partial = AIMessage(content=f"{reasoning}\n</think>\n{content}")
-            send_thinking = True
-        else:
-            # The template renders the content as given; thinking off makes the server's
-            # parser label the continuation as content.
-            partial = AIMessage(content=f"<think>\n{reasoning}\n</think>\n{content}")
-            send_thinking = False
-        second_kwargs = {
-            **kwargs,
-            "thinking": send_thinking,
-            "reasoning_budget": None,
-            "max_tokens": remaining,
-            "extra_body": extra_body,
-        }
-        shape = ShapeSettings(
-            thinking=False,
-            client_split=call.shape.client_split,
-            max_tokens=remaining,
-            reasoning_budget=call.budget,
-        )
-        second_call = _Call(
-            thinking=False, budget=None, budget_mode=None, max_tokens=remaining, shape=shape
-        )
-        return [*messages, partial], second_kwargs, second_call
-
 
 def _tool_calls_xml(message: AIMessage) -> str:
     """An assistant turn's tool calls written as the model writes them (for fal's transcript)."""
@@ -1009,35 +888,6 @@ def _message_fields(choice: Any) -> Mapping[str, Any]:
     if message is None:
         return {}
     return {**(message.model_extra or {}), **message.__dict__}
-
-
-def _join_phases(first: ChatResult, second: ChatResult, call: _Call) -> ChatResult:
-    """One answer from the two phases of a client-side budget."""
-    one = first.generations[0].message
-    two = second.generations[0].message
-    assert isinstance(one, AIMessage)  # noqa: S101 - _shape_result only makes AIMessages
-    assert isinstance(two, AIMessage)  # noqa: S101
-    kwargs = dict(two.additional_kwargs)
-    kwargs.pop(REASONING_KEY, None)
-    if reasoning := one.additional_kwargs.get(REASONING_KEY):
-        kwargs[REASONING_KEY] = reasoning
-    content = "".join(part for part in (str(one.content), str(two.content)) if part)
-    message = AIMessage(
-        content=content,
-        additional_kwargs=kwargs,
-        response_metadata={
-            **two.response_metadata,
-            "reasoning_budget": {"mode": "client", "budget": call.budget, "phases": 2},
-        },
-        tool_calls=two.tool_calls,
-        invalid_tool_calls=two.invalid_tool_calls,
-        usage_metadata=add_usage(one.usage_metadata, two.usage_metadata),
-        id=two.id,
-    )
-    generation = ChatGeneration(
-        message=message, generation_info=second.generations[0].generation_info
-    )
-    return ChatResult(generations=[generation], llm_output=second.llm_output)
 
 
 __all__ = ["ChatNemotronOmni"]
