@@ -12,7 +12,7 @@ import pytest
 from langchain_nemotron_omni.demo import DEMO_LABEL
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
-from tests.media_samples import write_pdf
+from tests.media_samples import write_audio, write_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 _ENDPOINT_VARS = (
@@ -169,3 +169,26 @@ def test_cli_computer_use_demo(tmp_path: Path) -> None:
     assert "Demo mode" in result.stdout, result.stderr
     assert "Traceback" not in result.stderr
     assert list((tmp_path / "run").rglob("*.png")), "each step saves its screenshot"
+
+
+def test_tool_calling_example() -> None:
+    result = _run("examples/tool_calling.py")
+    assert result.returncode == 0, result.stderr
+    assert "tool call: get_weather({'city': 'Paris', 'days': 2})" in result.stdout
+    assert "Paris: sunny, 21C, for the next 2 day(s)." in result.stdout
+
+
+def test_structured_output_example() -> None:
+    result = _run("examples/structured_output.py")
+    assert result.returncode == 0, result.stderr
+    assert "parsed: vendor='Acme Tools GmbH' total=1250.0 due='2026-12-15'" in result.stdout
+    assert "thought: The schema asks for ['due', 'total', 'vendor']" in result.stdout
+
+
+def test_media_inputs_example(tmp_path: Path) -> None:
+    clip = write_audio(tmp_path / "note.flac", fmt="flac")
+    result = _run("examples/media_inputs.py", str(clip))
+    assert result.returncode == 0, result.stderr
+    assert "Parts: ['audio_url']" in result.stdout
+    result = _run("examples/media_inputs.py")
+    assert "Parts: ['image_url']" in result.stdout
