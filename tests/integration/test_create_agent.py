@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
@@ -43,7 +43,7 @@ def test_agent_loop_with_reasoning_kept() -> None:
     with FakeNemotronServer(scripted) as server:
         llm = ChatNemotronOmni(base_url=server.base_url, model="nemotron")
         agent = create_agent(llm, tools=[get_weather])
-        result = agent.invoke({"messages": [("user", "Weather in Oslo?")]})
+        result = agent.invoke({"messages": [HumanMessage("Weather in Oslo?")]})
         second = server.requests[1]
     messages = result["messages"]
     assert isinstance(messages[-1], AIMessage)
@@ -62,7 +62,7 @@ def test_structured_response_uses_the_servers_json_schema() -> None:
         assert llm.profile is not None
         assert llm.profile["structured_output"] is True
         agent = create_agent(llm, tools=[get_weather], response_format=Weather)
-        result = agent.invoke({"messages": [("user", "Weather in Oslo?")]})
+        result = agent.invoke({"messages": [HumanMessage("Weather in Oslo?")]})
         bodies = [request.body for request in server.requests]
     assert result["structured_response"] == Weather(city="Oslo", temperature_c=18)
     assert bodies[-1]["response_format"]["type"] == "json_schema"
