@@ -70,6 +70,12 @@ def thinking_body(
     return body
 
 
+def keeps_all_thinking(extra_body: Mapping[str, Any]) -> bool:
+    """Whether the request asks the template to keep the reasoning of every turn."""
+    kwargs = extra_body.get("chat_template_kwargs")
+    return isinstance(kwargs, Mapping) and kwargs.get("truncate_history_thinking") is False
+
+
 def effective_thinking(spec: ProviderSpec, extra_body: Mapping[str, Any], default: bool) -> bool:  # noqa: FBT001
     """Whether the request as finally sent asks for thinking (``extra_body`` may override)."""
     if spec.thinking_control == "openrouter_reasoning":
@@ -109,16 +115,22 @@ def echo_reasoning(
     spec: ProviderSpec,
     messages: Sequence[BaseMessage],
     payload_messages: list[dict[str, Any]],
+    *,
+    all_turns: bool = False,
 ) -> None:
     """Send back the reasoning of the current tool loop, in place.
 
     Only assistant turns after the last user message are echoed: the chat template drops
-    earlier reasoning anyway (``truncate_history_thinking``), so sending it would waste
-    bandwidth. The field names are the ones this provider reads.
+    earlier reasoning (``truncate_history_thinking``, on by default), so sending it would
+    waste bandwidth. With ``all_turns`` (the request turned that truncation off) every
+    turn's reasoning goes back. The field names are the ones this provider reads.
     """
     if not spec.reasoning_fields_out:
         return
-    last_user = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    last_user = -1
+    if not all_turns:
+        users = (i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
+        last_user = max(users, default=-1)
     for index in range(last_user + 1, len(messages)):
         message = messages[index]
         if not isinstance(message, AIMessage):

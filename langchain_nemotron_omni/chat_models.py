@@ -36,6 +36,7 @@ from langchain_nemotron_omni._payload import (
     flatten_text_content,
     force_instruction,
     forced_tool,
+    keeps_all_thinking,
     lift_extensions,
     move_tool_media,
     thinking_body,
@@ -354,7 +355,12 @@ class ChatNemotronOmni(BaseChatOpenAI):
         payload["extra_body"] = deep_merge(ours, user_extra)
         if payload.get("max_tokens") is None:
             payload.pop("max_tokens", None)
-        echo_reasoning(self.spec, messages, payload["messages"])
+        echo_reasoning(
+            self.spec,
+            messages,
+            payload["messages"],
+            all_turns=keeps_all_thinking(payload["extra_body"]),
+        )
         payload["messages"] = move_tool_media(payload["messages"])
         if self.spec.flatten_non_user_content:
             flatten_text_content(payload["messages"])

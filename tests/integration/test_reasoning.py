@@ -255,3 +255,14 @@ def test_v1_stream_indices_do_not_collide() -> None:
     assert isinstance(reasoning, dict)
     assert reasoning["reasoning"] == "Need the weather."
     assert "name" not in reasoning  # not merged with the tool call
+
+
+def test_every_turns_reasoning_goes_back_when_the_template_keeps_it() -> None:
+    with FakeNemotronServer(["ok\n</think>\nDone."]) as server:
+        llm = make_llm(
+            server, extra_body={"chat_template_kwargs": {"truncate_history_thinking": False}}
+        )
+        llm.invoke(_tool_loop("CURRENT THOUGHT"))
+    prompt = server.requests[0].prompt
+    assert "<think>\nOLD THOUGHT\n</think>" in prompt
+    assert "<think>\nCURRENT THOUGHT\n</think>" in prompt
