@@ -407,17 +407,24 @@ class StreamingToolParser:
         call.raw.write(data[i : len(data) - keep])
         return self._need(data, len(data) - keep) if keep else len(data)
 
-    def _h_func_name(self, data: str, i: int, *, eof: bool) -> int:  # noqa: ARG002
-        call = self._cur()
+    def _read_header(self, call: _Call, data: str, i: int) -> tuple[int, bool | None]:
+        """Take the name after ``<function=`` / ``<parameter=``; ``None``: not ended yet."""
         m = _HEADER_STOP.search(data, i)
         end = len(data) if m is None else m.start()
         call.header.append(data[i:end])
         call.raw.write(data[i:end])
         if m is None:
-            return end
+            return end, None
         closed = data[end] == ">"
         if closed:
             call.raw.write(">")
+        return end, closed
+
+    def _h_func_name(self, data: str, i: int, *, eof: bool) -> int:  # noqa: ARG002
+        call = self._cur()
+        end, closed = self._read_header(call, data, i)
+        if closed is None:
+            return end
         self._name_done(call, closed=closed)
         self._mode = _BODY
         return end + 1 if closed else end
@@ -537,15 +544,9 @@ class StreamingToolParser:
 
     def _h_param_name(self, data: str, i: int, *, eof: bool) -> int:  # noqa: ARG002
         call = self._cur()
-        m = _HEADER_STOP.search(data, i)
-        end = len(data) if m is None else m.start()
-        call.header.append(data[i:end])
-        call.raw.write(data[i:end])
-        if m is None:
+        end, closed = self._read_header(call, data, i)
+        if closed is None:
             return end
-        closed = data[end] == ">"
-        if closed:
-            call.raw.write(">")
         self._param_begin(call, closed=closed)
         self._mode = _VALUE
         return end + 1 if closed else end

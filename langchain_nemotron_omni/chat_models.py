@@ -828,18 +828,9 @@ class ChatNemotronOmni(BaseChatOpenAI):
         request = self._fal_request(messages, kwargs)
 
         def report(update: FalUpdate) -> None:
-            # Run managers do not forward custom events themselves; their handlers do.
             if run_manager:
-                handle_event(
-                    run_manager.handlers,
-                    "on_custom_event",
-                    "ignore_custom_event",
-                    FAL_QUEUE_EVENT,
-                    asdict(update),
-                    run_id=run_manager.run_id,
-                    tags=run_manager.tags,
-                    metadata=run_manager.metadata,
-                )
+                args, details = _queue_event(run_manager, update)
+                handle_event(*args, **details)
 
         result = self._fal_queue().run(self.model_name, request, report)
         return self._fal_result(result, kwargs)
@@ -854,19 +845,33 @@ class ChatNemotronOmni(BaseChatOpenAI):
 
         async def report(update: FalUpdate) -> None:
             if run_manager:
-                await ahandle_event(
-                    run_manager.handlers,
-                    "on_custom_event",
-                    "ignore_custom_event",
-                    FAL_QUEUE_EVENT,
-                    asdict(update),
-                    run_id=run_manager.run_id,
-                    tags=run_manager.tags,
-                    metadata=run_manager.metadata,
-                )
+                args, details = _queue_event(run_manager, update)
+                await ahandle_event(*args, **details)
 
         result = await self._fal_queue().arun(self.model_name, request, report)
         return self._fal_result(result, kwargs)
+
+
+def _queue_event(
+    run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun, update: FalUpdate
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The ``handle_event`` arguments that deliver a fal queue update as a custom event.
+
+    Run managers do not forward custom events themselves; their handlers do.
+    """
+    args = (
+        run_manager.handlers,
+        "on_custom_event",
+        "ignore_custom_event",
+        FAL_QUEUE_EVENT,
+        asdict(update),
+    )
+    details = {
+        "run_id": run_manager.run_id,
+        "tags": run_manager.tags,
+        "metadata": run_manager.metadata,
+    }
+    return args, details
 
 
 def _tool_calls_xml(message: AIMessage) -> str:
