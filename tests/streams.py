@@ -1,4 +1,4 @@
-"""Helpers for tests that read streams."""
+"""Helpers shared by the tests: stream aggregation, a sample tool."""
 
 from __future__ import annotations
 
@@ -16,3 +16,18 @@ def collect(chunks: Sequence[BaseMessage]) -> AIMessageChunk:
     for chunk in chunks[1:]:
         full = full + cast("AIMessageChunk", chunk)
     return full
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    },
+}
+"""An OpenAI-format tool the scripted models call."""

@@ -20,7 +20,7 @@ from PIL import Image
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
-from tests.streams import collect
+from tests.streams import WEATHER_TOOL, collect
 
 # provider -> (server flavor, hosted front-end) speaking what that provider speaks
 DIALECTS: dict[str, tuple[str, str | None]] = {
@@ -30,18 +30,6 @@ DIALECTS: dict[str, tuple[str, str | None]] = {
     "nvidia": ("vllm", "nvidia"),
     "openrouter": ("vllm", "openrouter"),
     "haimaker": ("vllm-0.11", None),
-}
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-            "required": ["city"],
-        },
-    },
 }
 
 

@@ -19,6 +19,7 @@ from langchain_nemotron_omni.fal import (
     FalTimeoutError,
 )
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
+from tests.streams import WEATHER_TOOL
 
 KEY = "fal-key-0123456789"
 
@@ -174,20 +175,6 @@ async def test_async_and_stream() -> None:
     assert chunks[0].additional_kwargs["reasoning_content"] == "T."
 
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-            "required": ["city"],
-        },
-    },
-}
-
-
 def test_tools_go_into_the_prompt_and_calls_come_back_parsed() -> None:
     call = (
         "The user wants weather.\n</think>\n<tool_call>\n<function=get_weather>\n"
@@ -195,7 +182,7 @@ def test_tools_go_into_the_prompt_and_calls_come_back_parsed() -> None:
         "</function>\n</tool_call>\n"
     )
     with FakeFalServer([FalReply(call, queue_polls=0, logs=())], api_key=KEY) as server:
-        reply = _llm(server).bind_tools([WEATHER]).invoke("Weather in Paris?")
+        reply = _llm(server).bind_tools([WEATHER_TOOL]).invoke("Weather in Paris?")
         payload = server.submissions[0].payload
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
         ("get_weather", {"city": "Paris", "days": 2})
@@ -212,7 +199,7 @@ def test_tool_history_is_written_into_the_transcript() -> None:
         ToolMessage("Sunny, 21C", tool_call_id="c1"),
     ]
     with FakeFalServer([FalReply("It is sunny.", queue_polls=0, logs=())], api_key=KEY) as server:
-        reply = _llm(server, thinking=False).bind_tools([WEATHER]).invoke(history)
+        reply = _llm(server, thinking=False).bind_tools([WEATHER_TOOL]).invoke(history)
         prompt = server.submissions[0].payload["prompt"]
     assert reply.content == "It is sunny."
     assert "<function=get_weather>\n<parameter=city>\nParis\n</parameter>" in prompt
