@@ -19,24 +19,15 @@ THINK_CLOSE = "</think>"
 Channel = Literal["reasoning", "content"]
 
 
-def reasoning_from_fields(message: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
-    """Return the first non-empty reasoning string among ``fields`` of a message or delta.
+def reasoning_of(fields: Mapping[str, Any]) -> str | None:
+    """The reasoning text in a response message or stream delta, from either field name.
 
-    Every known field is checked whatever the provider's preference, because servers moved
-    between names (vLLM 0.11 -> 0.16) and some send both.
+    vLLM renamed ``reasoning_content`` to ``reasoning`` (0.16) and sent both, with the same
+    text, in between; SGLang and several hosted APIs use ``reasoning_content``. So whichever
+    is non-empty is the thought, whoever the provider is.
     """
-    for name in fields:
-        value = message.get(name)
-        if isinstance(value, str) and value:
-            return value
-    for name in _ALL_FIELDS:
-        value = message.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-_ALL_FIELDS = ("reasoning", "reasoning_content")
+    value = fields.get("reasoning") or fields.get("reasoning_content")
+    return value if isinstance(value, str) and value else None
 
 
 def trim_newlines(text: str | None) -> str | None:

@@ -41,7 +41,7 @@ from langchain_nemotron_omni._payload import (
     move_tool_media,
     thinking_body,
 )
-from langchain_nemotron_omni._reasoning import reasoning_from_fields
+from langchain_nemotron_omni._reasoning import reasoning_of
 from langchain_nemotron_omni._shaping import (
     MODEL_PROVIDER,
     REASONING_KEY,
@@ -449,7 +449,7 @@ class ChatNemotronOmni(BaseChatOpenAI):
         )
         for generation, choice in zip(result.generations, choices or [], strict=False):
             fields = _message_fields(choice)
-            reasoning = reasoning_from_fields(fields, self.spec.reasoning_fields_in)
+            reasoning = reasoning_of(fields)
             if reasoning is not None:
                 generation.message.additional_kwargs[REASONING_KEY] = reasoning
             generation.message.response_metadata["model_provider"] = MODEL_PROVIDER
@@ -469,13 +469,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
         if generation_chunk is None:
             return None
         choices = chunk.get("choices")
-        if choices:
-            delta = choices[0].get("delta") or {}
-            # Servers that send both names send the same text (vLLM 0.12-0.15): on this hot
-            # path the first non-empty one will do, whatever the provider's preference.
-            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
-            if isinstance(reasoning, str):
-                generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
+        if choices and (reasoning := reasoning_of(choices[0].get("delta") or {})):
+            generation_chunk.message.additional_kwargs[REASONING_KEY] = reasoning
         generation_chunk.message.response_metadata["model_provider"] = MODEL_PROVIDER
         return generation_chunk
 

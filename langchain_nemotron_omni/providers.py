@@ -1,9 +1,8 @@
 """Where Nemotron 3 Nano Omni is served, and how each place differs.
 
 Every difference between servers that the chat model needs to know lives in this one table:
-base URL, API-key variable, default model id, which response fields carry reasoning, which
-history field the server reads reasoning from, how thinking is switched and budgeted, and
-which media it takes. Facts and their sources are in ``shared/reference/wire-format.md``.
+base URL, API-key variable, default model id, which history field the server reads reasoning
+from, how thinking is switched and budgeted, and which media it takes. Facts and their sources are in ``shared/reference/wire-format.md``.
 """
 
 from __future__ import annotations
@@ -57,8 +56,6 @@ class ProviderSpec:
     """Environment variable holding the API key (``None``: no key needed)."""
     key_required: bool
     default_model: str
-    reasoning_fields_in: tuple[str, ...]
-    """Response fields that may carry reasoning, in order of preference."""
     reasoning_fields_out: tuple[str, ...]
     """Fields of an assistant history message the server reads reasoning from."""
     thinking_control: ThinkingControl
@@ -80,8 +77,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="VLLM_API_KEY",
         key_required=False,
         default_model=OMNI_MODEL_HF,
-        # >= 0.16 sends `reasoning`; <= 0.15 `reasoning_content` (0.12-0.15 both).
-        reasoning_fields_in=("reasoning", "reasoning_content"),
         # History: 0.16-0.21 read only `reasoning`, <= 0.11 only `reasoning_content`, and
         # every version ignores the other key, so both are sent.
         reasoning_fields_out=("reasoning", "reasoning_content"),
@@ -95,7 +90,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="SGLANG_API_KEY",
         key_required=False,
         default_model=OMNI_MODEL_HF,
-        reasoning_fields_in=("reasoning_content", "reasoning"),
         reasoning_fields_out=("reasoning_content",),
         thinking_control="chat_template_kwargs",
         budget_control=None,
@@ -108,8 +102,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="NIM_API_KEY",
         key_required=False,
         default_model=OMNI_MODEL_CATALOG,
-        # Which name the NIM returns is not documented: read both, send both.
-        reasoning_fields_in=("reasoning", "reasoning_content"),
+        # Which name the NIM reads is not documented: send both.
         reasoning_fields_out=("reasoning", "reasoning_content"),
         thinking_control="chat_template_kwargs",
         budget_control="reasoning_budget",
@@ -121,7 +114,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="NVIDIA_API_KEY",
         key_required=True,
         default_model=OMNI_MODEL_CATALOG,
-        reasoning_fields_in=("reasoning_content", "reasoning"),
         reasoning_fields_out=("reasoning_content", "reasoning"),
         thinking_control="chat_template_kwargs",
         budget_control="reasoning_budget",
@@ -134,7 +126,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="OPENROUTER_API_KEY",
         key_required=True,
         default_model=OMNI_MODEL_CATALOG,
-        reasoning_fields_in=("reasoning", "reasoning_content"),
         reasoning_fields_out=("reasoning",),
         thinking_control="openrouter_reasoning",
         budget_control="openrouter_max_tokens",
@@ -147,7 +138,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_required=True,
         # haimaker lists the Omni checkpoint under this id.
         default_model="nvidia/nemotron-3-nano-30b-a3b",
-        reasoning_fields_in=("reasoning_content", "reasoning"),
         reasoning_fields_out=("reasoning_content",),
         thinking_control="chat_template_kwargs",
         budget_control=None,
@@ -159,7 +149,6 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         key_env="FAL_KEY",
         key_required=True,
         default_model="nvidia/nemotron-3-nano-omni",
-        reasoning_fields_in=(),
         reasoning_fields_out=(),
         thinking_control="chat_template_kwargs",
         budget_control=None,

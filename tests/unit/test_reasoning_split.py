@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from langchain_nemotron_omni._reasoning import (
     NewlineTrimmer,
     ThinkSplitter,
-    reasoning_from_fields,
+    reasoning_of,
 )
 
 _ALPHABET = st.sampled_from(["a", "b", " ", "\n", "<", ">", "/", "think", "<think>", "</think>"])
@@ -71,7 +71,8 @@ def test_newline_trimmer_equals_strip(text: str, cuts: list[int]) -> None:
     assert "".join(trimmer.feed(piece) for piece in _chunks(text, cuts)) == text.strip("\n")
 
 
-def test_reasoning_from_fields_prefers_non_empty() -> None:
-    assert reasoning_from_fields({"reasoning": "", "reasoning_content": "x"}, ("reasoning",)) == "x"
-    assert reasoning_from_fields({"reasoning": None}, ("reasoning",)) is None
-    assert reasoning_from_fields({"reasoning_content": "y"}, ()) == "y"
+def test_reasoning_of_prefers_non_empty() -> None:
+    assert reasoning_of({"reasoning": "", "reasoning_content": "x"}) == "x"
+    assert reasoning_of({"reasoning": None}) is None
+    assert reasoning_of({"reasoning_content": "y"}) == "y"
+    assert reasoning_of({"reasoning": "z", "reasoning_content": "z"}) == "z"
