@@ -11,8 +11,16 @@ Standard library only, so importing it adds no dependencies. Pytest fixtures
 (``fake_nemotron``, ``fake_nemotron_factory``) are registered by the package's pytest plugin.
 """
 
-from langchain_nemotron_omni.testing._hosted import HOSTED, Hosted
-from langchain_nemotron_omni.testing._parsing import FLAVORS, FlavorName
+from langchain_nemotron_omni.testing.flavors import (
+    FLAVOR_TABLE,
+    FLAVORS,
+    HOSTED,
+    HOSTED_FRONT_ENDS,
+    Flavor,
+    FlavorName,
+    Hosted,
+    HostedFrontEnd,
+)
 from langchain_nemotron_omni.testing.server import (
     ChatRequest,
     FakeNemotronServer,
@@ -24,12 +32,16 @@ from langchain_nemotron_omni.testing.server import (
 
 __all__ = [
     "FLAVORS",
+    "FLAVOR_TABLE",
     "HOSTED",
+    "HOSTED_FRONT_ENDS",
     "ChatRequest",
     "FakeNemotronServer",
+    "Flavor",
     "FlavorName",
     "HTTPFault",
     "Hosted",
+    "HostedFrontEnd",
     "Reply",
     "echo_reply",
     "rate_limited",

@@ -20,7 +20,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_nemotron_omni.testing._parsing import FLAVORS
+from langchain_nemotron_omni.testing.flavors import FLAVORS
 from langchain_nemotron_omni.testing.server import FakeNemotronServer, echo_reply
 
 if TYPE_CHECKING:

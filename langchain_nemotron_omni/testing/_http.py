@@ -11,12 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from langchain_nemotron_omni.testing._app import App, Turn, dumps, status_phrase
+from langchain_nemotron_omni.testing._answer import Turn, dumps
+from langchain_nemotron_omni.testing._errors import RequestError, status_phrase
 from langchain_nemotron_omni.testing._script import HTTPFault, Reply
-from langchain_nemotron_omni.testing._validation import RequestError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
+
+    from langchain_nemotron_omni.testing._app import App
 
 _REDACTED_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}

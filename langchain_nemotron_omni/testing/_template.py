@@ -1,6 +1,6 @@
 """A Python rendering of the Nemotron 3 Nano chat template.
 
-It produces the same prompt text as the model's Jinja template (``wire-format.md`` section 4)
+It produces the same prompt text as the model's Jinja template (``docs/fake-server.md``)
 for messages that were already normalised the way vLLM does before templating: content
 flattened to a string with media placeholders, tool-call ``arguments`` decoded to a dict, and the
 history reasoning picked from the field the server flavor reads.

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from langchain_nemotron_omni.testing._app import MEDIA_TOKEN_COST, App, Settings
-from langchain_nemotron_omni.testing._hosted import HOSTED, Hosted
 from langchain_nemotron_omni.testing._http import HTTPServer
-from langchain_nemotron_omni.testing._parsing import FLAVORS, FlavorName
 from langchain_nemotron_omni.testing._script import (
     ChatRequest,
     HTTPFault,
@@ -27,6 +25,13 @@ from langchain_nemotron_omni.testing._script import (
     check_item,
     echo_reply,
     rate_limited,
+)
+from langchain_nemotron_omni.testing.flavors import (
+    HOSTED,
+    HOSTED_FRONT_ENDS,
+    FlavorName,
+    Hosted,
+    get_flavor,
 )
 
 if TYPE_CHECKING:
@@ -77,7 +82,8 @@ class FakeNemotronServer:
             script: Items answered in order (``str`` raw model output, :class:`Reply`,
                 :class:`HTTPFault`), or a callable ``(ChatRequest) -> item`` (it must be
                 thread-safe: requests are served concurrently).
-            flavor: Which server to imitate, one of :data:`FLAVORS`.
+            flavor: Which server to imitate, one of :data:`FLAVORS` (their differences are
+                the rows of :mod:`langchain_nemotron_omni.testing.flavors`).
             model: The served model name, or several (``--served-model-name a b``); answers
                 carry the requested name.
             max_model_len: The context length (``--max-model-len``).
@@ -93,13 +99,13 @@ class FakeNemotronServer:
             ValueError: Unknown flavor or a non-positive ``max_model_len``.
             TypeError: A script item that is not a str, Reply or HTTPFault.
         """
-        if flavor not in FLAVORS:
-            msg = f"unknown flavor {flavor!r}; choose one of {', '.join(FLAVORS)}"
-            raise ValueError(msg)
+        row = get_flavor(flavor)
         if max_model_len < 1:
             msg = f"max_model_len must be >= 1, got {max_model_len}"
             raise ValueError(msg)
-        if hosted is not None and (hosted not in HOSTED or flavor != "vllm"):
+        if hosted is not None and (
+            hosted not in HOSTED_FRONT_ENDS or HOSTED_FRONT_ENDS[hosted].backend != flavor
+        ):
             msg = f"hosted must be one of {', '.join(HOSTED)}, on the vllm flavor"
             raise ValueError(msg)
         models = (model,) if isinstance(model, str) else tuple(model)
@@ -107,7 +113,7 @@ class FakeNemotronServer:
             msg = "model needs at least one served name"
             raise ValueError(msg)
         settings = Settings(
-            flavor=flavor,
+            flavor=row,
             models=models,
             max_model_len=max_model_len,
             api_key=api_key,
@@ -178,7 +184,7 @@ class FakeNemotronServer:
     @property
     def flavor(self) -> FlavorName:
         """The imitated server flavor."""
-        return self._app.flavor
+        return self._app.flavor.name
 
     @property
     def model(self) -> str:
