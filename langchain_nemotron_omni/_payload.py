@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from langchain_nemotron_omni.reasoning.fields import message_reasoning
+
 if TYPE_CHECKING:
     from langchain_nemotron_omni.providers import ProviderSpec
 
@@ -87,28 +89,6 @@ def effective_thinking(spec: ProviderSpec, extra_body: Mapping[str, Any], defaul
     if isinstance(kwargs, Mapping) and isinstance(kwargs.get("enable_thinking"), bool):
         return bool(kwargs["enable_thinking"])
     return default
-
-
-def message_reasoning(message: BaseMessage) -> str | None:
-    """The reasoning an assistant message carries, from either representation.
-
-    ``additional_kwargs["reasoning_content"]`` (v0 output) or ``reasoning`` content blocks
-    (v1 output, or messages built by hand).
-    """
-    value = message.additional_kwargs.get("reasoning_content")
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(message.content, list):
-        parts = [
-            block["reasoning"]
-            for block in message.content
-            if isinstance(block, dict)
-            and block.get("type") == "reasoning"
-            and isinstance(block.get("reasoning"), str)
-        ]
-        if parts:
-            return "".join(parts)
-    return None
 
 
 def echo_reasoning(
@@ -186,27 +166,6 @@ def move_tool_media(payload_messages: list[dict[str, Any]]) -> list[dict[str, An
             out.append({"role": "user", "content": pending})
             pending = []
     return out
-
-
-AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice'
-
-
-def forced_tool(tool_choice: object) -> str | None:
-    """The tool a ``tool_choice`` forces: its name, ``"*"`` for any tool, else ``None``."""
-    if tool_choice is True or (isinstance(tool_choice, str) and tool_choice in {"required", "any"}):
-        return "*"
-    if isinstance(tool_choice, Mapping):
-        function = tool_choice.get("function")
-        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
-            return str(function["name"])
-    return None
-
-
-def force_instruction(forced: str) -> str:
-    """The sentence that asks the model for the forced call."""
-    if forced == "*":
-        return "You must answer this turn by calling one of the tools above."
-    return f"You must answer this turn by calling the tool `{forced}`."
 
 
 def add_system_text(payload_messages: list[dict[str, Any]], text: str) -> None:

@@ -14,24 +14,24 @@ from typing import TYPE_CHECKING, Any, cast
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_nemotron_omni._reasoning import (
-    THINK_CLOSE,
+from langchain_nemotron_omni._markup import THINK_CLOSE
+from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
+from langchain_nemotron_omni.reasoning.split import (
     NewlineTrimmer,
     ThinkSplitter,
     trim_newlines,
 )
-from langchain_nemotron_omni._tool_shaping import (
+from langchain_nemotron_omni.structured_output import (
+    ParseTarget,
+    StructuredOutputError,
+    parse_json_answer,
+)
+from langchain_nemotron_omni.tools.chunks import (
     CONTENT_INDEX_BASE,
     REASONING_INDEX_BASE,
     ToolChunker,
     merge_parsed_calls,
     parse_if_needed,
-)
-from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
-from langchain_nemotron_omni.structured_output import (
-    ParseTarget,
-    StructuredOutputError,
-    parse_json_answer,
 )
 
 if TYPE_CHECKING:

@@ -28,34 +28,22 @@ from langchain_nemotron_omni._budget import (
     second_phase_from_stream,
 )
 from langchain_nemotron_omni._payload import (
-    AUTO_TOOL_CHOICE_ERROR,
     add_system_text,
     deep_merge,
     echo_reasoning,
     effective_thinking,
     flatten_text_content,
-    force_instruction,
-    forced_tool,
     keeps_all_thinking,
     lift_extensions,
     move_tool_media,
     thinking_body,
 )
-from langchain_nemotron_omni._reasoning import reasoning_of
 from langchain_nemotron_omni._shaping import (
     MODEL_PROVIDER,
     REASONING_KEY,
     ShapeSettings,
     StreamShaper,
     shape_message,
-)
-from langchain_nemotron_omni._tool_choice import (
-    calls_forced_tool,
-    chunk_calls,
-    forced_by,
-    insist,
-    joined_result,
-    tool_choice_error,
 )
 from langchain_nemotron_omni._version import __version__
 from langchain_nemotron_omni.errors import (
@@ -79,6 +67,7 @@ from langchain_nemotron_omni.providers import (
     ProviderSpec,
     resolve_provider,
 )
+from langchain_nemotron_omni.reasoning.fields import reasoning_of
 from langchain_nemotron_omni.structured_output import (
     ParseTarget,
     StructuredMethod,
@@ -87,7 +76,18 @@ from langchain_nemotron_omni.structured_output import (
     parse_target,
     response_format_for,
 )
-from langchain_nemotron_omni.tool_xml import render_tool_call_xml, render_tools_prompt
+from langchain_nemotron_omni.tools.choice import (
+    AUTO_TOOL_CHOICE_ERROR,
+    calls_forced_tool,
+    chunk_calls,
+    force_instruction,
+    forced_by,
+    forced_tool,
+    insist,
+    joined_result,
+    tool_choice_error,
+)
+from langchain_nemotron_omni.tools.render import render_tool_call_xml, render_tools_prompt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator

@@ -7,10 +7,10 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from langchain_nemotron_omni._reasoning import (
+from langchain_nemotron_omni.reasoning.fields import reasoning_of
+from langchain_nemotron_omni.reasoning.split import (
     NewlineTrimmer,
     ThinkSplitter,
-    reasoning_of,
 )
 
 _ALPHABET = st.sampled_from(["a", "b", " ", "\n", "<", ">", "/", "think", "<think>", "</think>"])

@@ -32,12 +32,12 @@ from langchain_core.messages import (
     SystemMessage,
 )
 
-from langchain_nemotron_omni._payload import message_reasoning
 from langchain_nemotron_omni.agents.computer_use.prompts import redaction_text, task_text
 from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import (
     action_text,
     without_code,
 )
+from langchain_nemotron_omni.reasoning.fields import message_reasoning
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

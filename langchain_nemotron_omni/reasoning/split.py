@@ -1,4 +1,4 @@
-r"""Reasoning text: where it is found in a response, and how inline ``<think>`` is split.
+r"""A thought written inline in the text, split from the answer (whole or streamed).
 
 The chat template pre-fills ``<think>\n``, so the model's own text starts inside the thought
 and closes it with ``</think>``. A server with a reasoning parser returns the two parts in
@@ -8,26 +8,11 @@ them joined in ``content``, and this module splits them on the client.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
+from langchain_nemotron_omni._markup import THINK_CLOSE, THINK_OPEN
 
 Channel = Literal["reasoning", "content"]
-
-
-def reasoning_of(fields: Mapping[str, Any]) -> str | None:
-    """The reasoning text in a response message or stream delta, from either field name.
-
-    vLLM renamed ``reasoning_content`` to ``reasoning`` (0.16) and sent both, with the same
-    text, in between; SGLang and several hosted APIs use ``reasoning_content``. So whichever
-    is non-empty is the thought, whoever the provider is.
-    """
-    value = fields.get("reasoning") or fields.get("reasoning_content")
-    return value if isinstance(value, str) and value else None
 
 
 def trim_newlines(text: str | None) -> str | None:

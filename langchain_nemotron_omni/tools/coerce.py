@@ -1,10 +1,9 @@
 """Typing of tool-call parameter values, which the model writes as plain text, by JSON Schema.
 
-The qwen3_coder format carries every value as text between ``<parameter=NAME>`` tags, so the
-client has to decide what the text means. The bound tool's schema decides: ``string`` keeps
-the text exactly, other types must parse and match, and anything that does not fit is
-reported (never coerced). Validation of nested JSON is deliberately light: types, ``enum`` /
-``const``, unions, required keys, ``additionalProperties: false`` and ``items``.
+The bound tool's schema decides: ``string`` keeps the text exactly, other types must parse and
+match, and anything that does not fit is reported (never coerced). Validation of nested JSON
+is deliberately light: types, ``enum`` / ``const``, unions, required keys,
+``additionalProperties: false`` and ``items``.
 """
 
 from __future__ import annotations
@@ -13,43 +12,30 @@ import ast
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-_MAX_DEPTH: Final = 64
-_MAX_REF_HOPS: Final = 32
-_PREVIEW_CHARS: Final = 60
+from langchain_nemotron_omni.tools.schema import (
+    ARTICLES,
+    MAX_DEPTH,
+    allows_null,
+    branches_of,
+    describe,
+    dump_json,
+    json_equal,
+    json_preview,
+    members_of,
+    preview,
+    resolve,
+    types_of,
+)
+
 # An exponent this large cannot be an integer anyone meant, and int() of it would be huge.
 _MAX_INT_EXPONENT: Final = 4000
 
 _INT_RE: Final = re.compile(r"-?[0-9]+\Z")
 _NUMBER_RE: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
-
-_KNOWN_TYPES: Final = frozenset(
-    {"string", "integer", "number", "boolean", "null", "object", "array"}
-)
-# Non-standard spellings seen in hand-written tool schemas (vLLM's tests use "float").
-_TYPE_ALIASES: Final = {
-    "int": "integer",
-    "float": "number",
-    "double": "number",
-    "bool": "boolean",
-    "str": "string",
-    "text": "string",
-    "dict": "object",
-    "list": "array",
-}
-_ARTICLES: Final = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean (true or false)",
-    "null": "null",
-    "object": "a JSON object",
-    "array": "a JSON array",
-}
 
 
 class _Missing:
@@ -57,194 +43,6 @@ class _Missing:
 
 
 _MISSING: Final = _Missing()
-
-
-@dataclass(frozen=True, slots=True)
-class ToolSpec:
-    """What the parser needs to know about one bound tool."""
-
-    name: str
-    root: Mapping[str, Any]
-    """The function's ``parameters`` schema; ``$ref`` pointers resolve against it."""
-    properties: Mapping[str, Any] | None
-    """Declared parameters, or ``None`` when the schema lists none."""
-    required: tuple[str, ...]
-    additional: Any
-    """``additionalProperties`` of the parameters object (``True`` when absent)."""
-
-    def schema_for(self, name: str) -> tuple[Any, bool]:
-        """Return ``(schema, allowed)`` for a parameter; ``schema`` is ``None`` if untyped."""
-        if self.properties is not None and name in self.properties:
-            return self.properties[name], True
-        if self.additional is False and self.properties is not None:
-            return None, False
-        if isinstance(self.additional, Mapping):
-            return self.additional, True
-        return None, True
-
-
-def function_of(tool: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Return the function dict of an OpenAI tool, or the tool itself if it is one."""
-    fn = tool.get("function")
-    return fn if isinstance(fn, Mapping) else tool
-
-
-def build_specs(tools: Sequence[Mapping[str, Any]] | None) -> dict[str, ToolSpec] | None:
-    """Index OpenAI-format tools (or bare function dicts) by name; ``None`` means no schema."""
-    if tools is None:
-        return None
-    specs: dict[str, ToolSpec] = {}
-    for tool in tools:
-        if not isinstance(tool, Mapping):
-            continue
-        fn = function_of(tool)
-        name = fn.get("name")
-        if not isinstance(name, str) or not name:
-            continue
-        params = fn.get("parameters")
-        root: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
-        top = resolve(root, root)
-        props = top.get("properties")
-        required = top.get("required")
-        specs[name] = ToolSpec(
-            name=name,
-            root=root,
-            properties=props if isinstance(props, Mapping) else None,
-            required=tuple(r for r in required if isinstance(r, str))
-            if isinstance(required, list)
-            else (),
-            additional=top.get("additionalProperties", True),
-        )
-    return specs
-
-
-# --------------------------------------------------------------------------- schema helpers
-
-
-def _pointer(root: Mapping[str, Any], ref: str) -> Any:
-    if not ref.startswith("#"):
-        return None  # remote references are out of scope
-    node: Any = root
-    for raw in ref[1:].split("/")[1:]:
-        key = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
-
-
-def resolve(schema: Any, root: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Follow ``$ref`` and single-branch ``allOf`` (Pydantic's wrappers); siblings win."""
-    if not isinstance(schema, Mapping):
-        return {}  # ``true`` or junk: unconstrained
-    out: Mapping[str, Any] = schema
-    for _ in range(_MAX_REF_HOPS):
-        ref = out.get("$ref")
-        if isinstance(ref, str):
-            target = _pointer(root, ref)
-            rest = {k: v for k, v in out.items() if k != "$ref"}
-            out = {**target, **rest} if isinstance(target, Mapping) else rest
-            continue
-        all_of = out.get("allOf")
-        if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], Mapping):
-            out = {**all_of[0], **{k: v for k, v in out.items() if k != "allOf"}}
-            continue
-        break
-    return out
-
-
-def _types(s: Mapping[str, Any]) -> list[str] | None:
-    raw = s.get("type")
-    names = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else None
-    out: list[str] = []
-    for name in names or ():
-        if isinstance(name, str):
-            norm = _TYPE_ALIASES.get(name.lower(), name.lower())
-            if norm in _KNOWN_TYPES and norm not in out:
-                out.append(norm)
-    if out:
-        return out
-    # Schemas that omit "type" but clearly describe a container.
-    if isinstance(s.get("properties"), Mapping):
-        return ["object"]
-    if isinstance(s.get("items"), Mapping):
-        return ["array"]
-    return None
-
-
-def _branches(s: Mapping[str, Any]) -> list[Any] | None:
-    for key in ("anyOf", "oneOf"):
-        value = s.get(key)
-        if isinstance(value, list) and value:
-            return value
-    return None
-
-
-def _members(s: Mapping[str, Any]) -> list[Any] | None:
-    if "const" in s:
-        return [s["const"]]
-    enum = s.get("enum")
-    return enum if isinstance(enum, list) else None
-
-
-def _allows_null(schema: Any, root: Mapping[str, Any], depth: int = 0) -> bool:
-    s = resolve(schema, root)
-    members = _members(s)
-    if members is not None:
-        return any(m is None for m in members)
-    branches = _branches(s)
-    if branches is not None:
-        return depth < _MAX_DEPTH and any(_allows_null(b, root, depth + 1) for b in branches)
-    return "null" in (_types(s) or ())
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def describe(schema: Any, root: Mapping[str, Any], depth: int = 0) -> str:
-    """Say in words what a schema expects, for error messages."""
-    s = resolve(schema, root)
-    members = _members(s)
-    if members is not None:
-        return _dump(members[0]) if "const" in s else f"one of {_dump(members)}"
-    branches = _branches(s)
-    if branches is not None and depth < _MAX_DEPTH:
-        words: list[str] = []
-        for branch in branches:
-            word = describe(branch, root, depth + 1)
-            if word not in words:
-                words.append(word)
-        return " or ".join(words)
-    types = _types(s)
-    return " or ".join(_ARTICLES[t] for t in types) if types else "a value"
-
-
-def _preview(text: str) -> str:
-    short = text if len(text) <= _PREVIEW_CHARS else text[: _PREVIEW_CHARS - 3] + "..."
-    return repr(short)
-
-
-def _json_preview(value: Any) -> str:
-    text = _dump(value)
-    return text if len(text) <= _PREVIEW_CHARS else text[: _PREVIEW_CHARS - 3] + "..."
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """JSON equality: ``true`` is not ``1``, ``1`` equals ``1.0``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and bool(a == b)
-
 
 # --------------------------------------------------------------------------- text -> value
 
@@ -256,7 +54,7 @@ def _reject_constant(name: str) -> Any:
 
 def _to_json(value: Any, depth: int = 0) -> Any:  # noqa: PLR0911 - one exit per JSON type
     """Turn a Python literal into JSON types, or ``_MISSING`` if it has no JSON form."""
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         return _MISSING
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -320,7 +118,7 @@ def _match_member(text: str, members: list[Any]) -> tuple[bool, Any]:
         if parsed is not _MISSING and json_equal(parsed, member):
             return True, member
         # Booleans are case-insensitive everywhere else too ("True" from Python reprs).
-        if isinstance(member, bool) and stripped.lower() == _dump(member):
+        if isinstance(member, bool) and stripped.lower() == dump_json(member):
             return True, member
     return False, None
 
@@ -380,15 +178,15 @@ def _coerce_one(
         return scalar(stripped)
     value = _parse_container(stripped)
     if value is _MISSING:
-        return False, f"expects {_ARTICLES[kind]}, got {_preview(text)} (not valid JSON)"
+        return False, f"expects {ARTICLES[kind]}, got {preview(text)} (not valid JSON)"
     if not isinstance(value, dict if kind == "object" else list):
-        return False, f"expects {_ARTICLES[kind]}, got {_json_preview(value)}"
+        return False, f"expects {ARTICLES[kind]}, got {json_preview(value)}"
     error = check_value(value, s, root, "", depth + 1)
     return (False, error) if error else (True, value)
 
 
 def _expected(s: Mapping[str, Any], root: Mapping[str, Any], text: str) -> tuple[bool, Any]:
-    return False, f"expects {describe(s, root)}, got {_preview(text)}"
+    return False, f"expects {describe(s, root)}, got {preview(text)}"
 
 
 def _coerce_union(
@@ -396,7 +194,7 @@ def _coerce_union(
 ) -> tuple[bool, Any]:
     # A literal ``null`` means "no value" even when a string branch comes first:
     # Optional[str] could not express None otherwise.
-    if text.strip() == "null" and any(_allows_null(b, root) for b in branches):
+    if text.strip() == "null" and any(allows_null(b, root) for b in branches):
         return True, None
     for branch in branches:
         ok, value = coerce_text(text, branch, root, depth + 1)
@@ -429,16 +227,16 @@ def coerce_text(
         ``"expects an integer, got 'three'"`` (the caller prefixes tool and parameter).
     """
     s = resolve(schema, root)
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         return True, untyped_value(text)
-    members = _members(s)
+    members = members_of(s)
     if members is not None:
         ok, value = _match_member(text, members)
         return (True, value) if ok else _expected(s, root, text)
-    branches = _branches(s)
+    branches = branches_of(s)
     if branches is not None:
         return _coerce_union(text, s, branches, root, depth)
-    types = _types(s)
+    types = types_of(s)
     if types is None:
         return True, untyped_value(text)
     return _coerce_typed(text, s, types, root, depth)
@@ -473,15 +271,15 @@ def check_value(
     value: Any, schema: Any, root: Mapping[str, Any], path: str = "", depth: int = 0
 ) -> str | None:
     """Check a JSON value against a schema (lightly); return an error message or ``None``."""
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         return None
     s = resolve(schema, root)
     error = _check_combinators(value, s, root, path, depth)
     if error:
         return error
-    types = _types(s)
+    types = types_of(s)
     if types and not any(_is_type(value, t) for t in types):
-        return f"{_at(path)}expects {describe({'type': types}, root)}, got {_json_preview(value)}"
+        return f"{_at(path)}expects {describe({'type': types}, root)}, got {json_preview(value)}"
     if isinstance(value, dict):
         return _check_object(value, s, root, path, depth)
     if isinstance(value, list):
@@ -493,12 +291,12 @@ def _check_combinators(
     value: Any, s: Mapping[str, Any], root: Mapping[str, Any], path: str, depth: int
 ) -> str | None:
     """``enum``/``const``, ``anyOf``/``oneOf`` (any branch may match) and ``allOf``."""
-    members = _members(s)
+    members = members_of(s)
     if members is not None and not any(json_equal(value, m) for m in members):
-        return f"{_at(path)}expects {describe(s, root)}, got {_json_preview(value)}"
-    branches = _branches(s)
+        return f"{_at(path)}expects {describe(s, root)}, got {json_preview(value)}"
+    branches = branches_of(s)
     if branches is not None and all(check_value(value, b, root, path, depth + 1) for b in branches):
-        return f"{_at(path)}expects {describe(s, root)}, got {_json_preview(value)}"
+        return f"{_at(path)}expects {describe(s, root)}, got {json_preview(value)}"
     all_of = s.get("allOf")
     for part in all_of if isinstance(all_of, list) else ():
         error = check_value(value, part, root, path, depth + 1)

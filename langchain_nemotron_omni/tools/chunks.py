@@ -12,28 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 
-from langchain_nemotron_omni.tool_xml import (
-    ArgsDelta,
-    CallFinished,
-    CallStarted,
-    ParsedText,
-    StreamingToolParser,
-    TextDelta,
-    parse_tool_text,
-)
+from langchain_nemotron_omni._markup import FUNCTION_OPEN, TOOL_CALL_OPEN
+from langchain_nemotron_omni.tools.assemble import ParsedText, parse_tool_text
+from langchain_nemotron_omni.tools.events import ArgsDelta, CallFinished, CallStarted, TextDelta
+from langchain_nemotron_omni.tools.parser import StreamingToolParser
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from langchain_core.messages import AIMessage
 
-    from langchain_nemotron_omni.tool_xml import ToolEvent
+    from langchain_nemotron_omni.tools.events import ToolEvent
 
 # Streamed client-side calls are numbered apart from the server's own (0, 1, ...), so
 # chunks of different calls never merge.
 REASONING_INDEX_BASE = 1000
 CONTENT_INDEX_BASE = 2000
-_MARKERS = ("<tool_call>", "<function=")
+_MARKERS = (TOOL_CALL_OPEN, FUNCTION_OPEN)
 
 
 def might_hold_calls(text: str) -> bool:

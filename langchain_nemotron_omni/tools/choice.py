@@ -7,19 +7,38 @@ more with an explicit order, and gives up with a clear error after that.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from langchain_nemotron_omni._payload import force_instruction, forced_tool
 from langchain_nemotron_omni.errors import ToolChoiceError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from langchain_core.messages import BaseMessage
     from langchain_core.outputs import ChatGenerationChunk
+
+
+AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice'
+
+
+def forced_tool(tool_choice: object) -> str | None:
+    """The tool a ``tool_choice`` forces: its name, ``"*"`` for any tool, else ``None``."""
+    if tool_choice is True or (isinstance(tool_choice, str) and tool_choice in {"required", "any"}):
+        return "*"
+    if isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return str(function["name"])
+    return None
+
+
+def force_instruction(forced: str) -> str:
+    """The sentence that asks the model for the forced call."""
+    if forced == "*":
+        return "You must answer this turn by calling one of the tools above."
+    return f"You must answer this turn by calling the tool `{forced}`."
 
 
 def forced_by(kwargs: Mapping[str, Any]) -> str | None:
