@@ -32,7 +32,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.computer_use import (
-    ContextPolicy,
+    ComputerUseSettings,
     DirectoryScreenshots,
     create_computer_use_agent,
 )
@@ -81,7 +81,7 @@ def run(
     name: str, steps: int, folder: Path
 ) -> tuple[list[dict[str, float]], dict[int, int], float]:
     naive = name == "naive"
-    policy = ContextPolicy(image_history=10**6, text_history=10**6) if naive else ContextPolicy()
+    window = 10**6 if naive else None
     store = InlineScreenshots() if naive else DirectoryScreenshots(folder / "shots")
     checkpoints: dict[int, int] = {}
     started = time.perf_counter()
@@ -92,8 +92,11 @@ def run(
         agent = create_computer_use_agent(
             ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
             FakeBrowser(SIZE),
-            max_steps=steps,
-            context_policy=policy,
+            settings=ComputerUseSettings(
+                max_steps=steps,
+                image_history=window or ComputerUseSettings().image_history,
+                text_history=window or ComputerUseSettings().text_history,
+            ),
             screenshots=store,
             checkpointer=saver,
         )

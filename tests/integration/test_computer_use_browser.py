@@ -17,6 +17,7 @@ from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.computer_use import (
+    ComputerUseSettings,
     DirectoryScreenshots,
     PlaywrightBrowser,
     create_computer_use_agent,
@@ -100,15 +101,14 @@ def _tool_results(request: ChatRequest) -> list[str]:
 
 
 def _agent(
-    server: FakeNemotronServer, browser: PlaywrightBrowser, tmp_path: Path, **kw: Any
+    server: FakeNemotronServer, browser: PlaywrightBrowser, tmp_path: Path, **settings: Any
 ) -> Any:
     return create_computer_use_agent(
         ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
         browser,
-        allowed_domains=["127.0.0.1"],
+        settings=ComputerUseSettings(allowed_domains=["127.0.0.1"], **settings),
         checkpointer=InMemorySaver(),
         screenshots=DirectoryScreenshots(tmp_path),
-        **kw,
     )
 
 

@@ -12,6 +12,7 @@ from langgraph_sdk import get_sync_client
 from langchain_nemotron_omni.agents.computer_use.demo import current_step
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.tool_xml import render_tool_call_xml
+from tests.capture_server import CaptureServer
 from tests.computer_use_support import NAME_FIELD, SUBMIT_AFTER_SCROLL, Site, serve_site
 from tests.integration.langgraph_dev import langgraph_dev
 
@@ -39,38 +40,56 @@ def _script(request: ChatRequest) -> str:
 
 
 def test_template_runs_under_langgraph_dev_with_an_interrupt(site: Site) -> None:
-    with FakeNemotronServer(_script) as model, langgraph_dev(env={}) as url:
-        client = get_sync_client(url=url)
-        thread = client.threads.create()["thread_id"]
-        context: dict[str, Any] = {
-            "base_url": model.base_url,
-            "model": "nemotron",
-            "provider": "vllm",
-            "start_url": site.url,
-            "allowed_domains": ["127.0.0.1"],
-            "viewport_width": 800,
-            "viewport_height": 600,
+    with FakeNemotronServer(_script) as model, CaptureServer() as elsewhere:
+        deployment = {
+            "NEMOTRON_OMNI_BASE_URL": model.base_url,
+            "NEMOTRON_OMNI_PROVIDER": "vllm",
+            "NEMOTRON_OMNI_MODEL": "nemotron",
+            "NVIDIA_API_KEY": "nvapi-deployment-secret",
         }
-        paused = client.runs.wait(
-            thread, "computer_use", input={"task": "Sign up as Grace."}, context=context
-        )
-        assert isinstance(paused, dict)
-        (pending,) = paused["__interrupt__"]
-        assert pending["value"]["reason"] == "submits a form"
-        assert not any(p.startswith("/welcome") for p in site.paths)
+        with langgraph_dev(env=deployment) as url:
+            client = get_sync_client(url=url)
+            # A run cannot point the deployment's model (and key) somewhere else: the server
+            # drops context keys outside the settings' schema (and the settings class refuses
+            # them in process), so the run goes to the deployment's endpoint.
+            stolen = client.threads.create()["thread_id"]
+            diverted = client.runs.wait(
+                stolen,
+                "computer_use",
+                input={"task": "t"},
+                context={"base_url": elsewhere.base_url, "provider": "nvidia", "max_steps": 1},
+            )
+            assert isinstance(diverted, dict)
+            assert diverted["outcome"]["reason"] == "step_limit"
+            assert len(model.requests) == 1
+            first_run = 1
+            thread = client.threads.create()["thread_id"]
+            context: dict[str, Any] = {
+                "start_url": site.url,
+                "allowed_domains": ["127.0.0.1"],
+                "viewport_width": 800,
+                "viewport_height": 600,
+            }
+            paused = client.runs.wait(
+                thread, "computer_use", input={"task": "Sign up as Grace."}, context=context
+            )
+            assert isinstance(paused, dict)
+            (pending,) = paused["__interrupt__"]
+            assert pending["value"]["reason"] == "submits a form"
+            assert not any(p.startswith("/welcome") for p in site.paths)
 
-        final = client.runs.wait(
-            thread, "computer_use", command={"resume": {"approve": True}}, context=context
-        )
-        assert isinstance(final, dict)
-        state = client.threads.get_state(thread)
-        history = client.threads.get_history(thread, limit=100)
-        refs = [shot["ref"] for shot in final["screenshots"]]
-        item = client.store.get_item(
-            ["nemotron_omni", "computer_use", "screenshots", thread], "step-0002"
-        )
-        requests = model.requests
-
+            # Resumed with the command alone: the run keeps the settings it started with.
+            final = client.runs.wait(thread, "computer_use", command={"resume": {"approve": True}})
+            assert isinstance(final, dict)
+            state = client.threads.get_state(thread)
+            history = client.threads.get_history(thread, limit=100)
+            refs = [shot["ref"] for shot in final["screenshots"]]
+            item = client.store.get_item(
+                ["nemotron_omni", "computer_use", "screenshots", thread], "step-0002"
+            )
+            requests = model.requests[first_run:]
+    assert elsewhere.requests == []
+    assert final["settings"]["allowed_domains"] == ["127.0.0.1"]
     assert final["outcome"] == {
         "status": "success",
         "answer": "signed up",

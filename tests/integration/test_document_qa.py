@@ -12,7 +12,6 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.document_qa import (
-    Context,
     CorruptDocumentError,
     DocQASettings,
     DocumentError,
@@ -82,7 +81,7 @@ def layout(library_dir: tuple[Path, ReportLayout]) -> ReportLayout:
     return library_dir[1]
 
 
-Agent = Any  # CompiledStateGraph[State, Context, InputState, OutputState]
+Agent = Any  # CompiledStateGraph[State, DocQASettings, InputState, OutputState]
 
 
 @pytest.fixture
@@ -98,7 +97,7 @@ def make_agent(root: Path) -> Iterator[Callable[..., tuple[Agent, FakeNemotronSe
         agent = create_document_qa_agent(
             llm,
             allowed_root=root,
-            settings=DocQASettings(**settings),
+            settings=DocQASettings.parse(settings),
             checkpointer=InMemorySaver(),
         )
         return agent, server
@@ -108,7 +107,9 @@ def make_agent(root: Path) -> Iterator[Callable[..., tuple[Agent, FakeNemotronSe
         server.stop()
 
 
-def ask(agent: Agent, question: str, *docs: str, context: Context | None = None) -> OutputState:
+def ask(
+    agent: Agent, question: str, *docs: str, context: DocQASettings | None = None
+) -> OutputState:
     config = {"configurable": {"thread_id": question[:40]}}
     result: OutputState = agent.invoke(
         {"question": question, "documents": list(docs)}, config, context=context
@@ -306,7 +307,7 @@ def test_an_image_file_is_a_one_page_document(make_agent: Any, root: Path) -> No
 
 def test_direct_limit_comes_from_the_run_context(make_agent: Any) -> None:
     agent, server = make_agent(demo_responder)
-    result = ask(agent, DECK_QUESTION, "deck.pdf", context=Context(direct_max_pages=3))
+    result = ask(agent, DECK_QUESTION, "deck.pdf", context=DocQASettings(direct_max_pages=3))
     assert result["mode"] == "tools"
     assert images_per_request(server)[0] == 0
 
@@ -318,7 +319,7 @@ def test_long_path_stays_inside_its_budget(make_agent: Any) -> None:
     budget = 30_000
     agent, server = make_agent(greedy_responder)
     result = ask(
-        agent, "Summarise the report.", "report.pdf", context=Context(budget_tokens=budget)
+        agent, "Summarise the report.", "report.pdf", context=DocQASettings(budget_tokens=budget)
     )
     assert result["finish"] == "budget"
     final = server.requests[-1]
@@ -338,7 +339,9 @@ def test_long_path_stays_inside_its_budget(make_agent: Any) -> None:
 
 def test_a_budget_too_small_for_any_call_says_so(make_agent: Any) -> None:
     agent, server = make_agent(greedy_responder)
-    result = ask(agent, "Summarise the report.", "report.pdf", context=Context(budget_tokens=500))
+    result = ask(
+        agent, "Summarise the report.", "report.pdf", context=DocQASettings(budget_tokens=500)
+    )
     assert server.requests == []
     assert result["found"] is False
     assert "budget" in result["answer"]

@@ -13,7 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
 from langchain_nemotron_omni.agents.computer_use import (
-    ComputerUseContext,
+    ComputerUseSettings,
     ContextPolicy,
     DirectoryScreenshots,
     create_computer_use_agent,
@@ -266,7 +266,7 @@ def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> N
     agent = create_computer_use_agent(
         model,
         FakeBrowser(start_url="https://example.com/"),
-        context_policy=ContextPolicy(image_history=3, text_history=4),
+        settings=ComputerUseSettings(image_history=3, text_history=4),
         screenshots=DirectoryScreenshots(tmp_path),
         checkpointer=saver,
     )
@@ -313,7 +313,11 @@ def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> N
 def test_screenshots_go_to_the_langgraph_store_when_there_is_one() -> None:
     store = InMemoryStore()
     agent = create_computer_use_agent(
-        _clicker(2), FakeDesktop(), protocol="tools", checkpointer=InMemorySaver(), store=store
+        _clicker(2),
+        FakeDesktop(),
+        settings=ComputerUseSettings(protocol="tools"),
+        checkpointer=InMemorySaver(),
+        store=store,
     )
     final = agent.invoke({"task": "t"}, {"configurable": {"thread_id": "s"}})
     refs = [r["ref"] for r in final["screenshots"]]
@@ -329,7 +333,10 @@ def test_screenshots_go_to_the_langgraph_store_when_there_is_one() -> None:
 def test_step_limit_ends_the_run(tmp_path: Path) -> None:
     model = _clicker(99)
     agent = create_computer_use_agent(
-        model, FakeDesktop(), max_steps=3, screenshots=DirectoryScreenshots(tmp_path)
+        model,
+        FakeDesktop(),
+        settings=ComputerUseSettings(max_steps=3),
+        screenshots=DirectoryScreenshots(tmp_path),
     )  # the desktop protocol reads code blocks, so these tool calls never end the run
     final = agent.invoke({"task": "never done"})
     assert final["outcome"] == {
@@ -341,7 +348,7 @@ def test_step_limit_ends_the_run(tmp_path: Path) -> None:
     assert len(model.requests) == 3
     # The context can lower it per run.
     model.requests.clear()
-    agent.invoke({"task": "never done"}, context=ComputerUseContext(max_steps=2))
+    agent.invoke({"task": "never done"}, context=ComputerUseSettings(max_steps=2))
     assert len(model.requests) == 2
 
 
@@ -353,7 +360,10 @@ def test_reply_without_action_is_fed_back(tmp_path: Path) -> None:
 
     model = ScriptedChatModel(reply=reply)
     agent = create_computer_use_agent(
-        model, FakeDesktop(), protocol="tools", screenshots=DirectoryScreenshots(tmp_path)
+        model,
+        FakeDesktop(),
+        settings=ComputerUseSettings(protocol="tools"),
+        screenshots=DirectoryScreenshots(tmp_path),
     )
     agent.invoke({"task": "t"})
     second = str(model.requests[1][-1].text)
@@ -365,7 +375,7 @@ def test_new_task_on_a_thread_starts_a_new_episode(tmp_path: Path) -> None:
     agent = create_computer_use_agent(
         model,
         FakeDesktop(),
-        protocol="tools",
+        settings=ComputerUseSettings(protocol="tools"),
         checkpointer=InMemorySaver(),
         screenshots=DirectoryScreenshots(tmp_path),
     )
@@ -382,7 +392,10 @@ def test_new_task_on_a_thread_starts_a_new_episode(tmp_path: Path) -> None:
 def test_task_from_messages_and_missing_task(tmp_path: Path) -> None:
     model = _clicker(1)
     agent = create_computer_use_agent(
-        model, FakeDesktop(), protocol="tools", screenshots=DirectoryScreenshots(tmp_path)
+        model,
+        FakeDesktop(),
+        settings=ComputerUseSettings(protocol="tools"),
+        screenshots=DirectoryScreenshots(tmp_path),
     )
     final = agent.invoke({"messages": [HumanMessage("open the menu")]})
     assert final["task"] == "open the menu"

@@ -12,11 +12,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from langchain_nemotron_omni.agents.computer_use import (
-    ComputerUseContext,
     ComputerUseError,
+    ComputerUseSettings,
     DirectoryScreenshots,
     RiskCheck,
     RiskPolicy,
+    RiskPredicate,
     create_computer_use_agent,
     parse_decision,
 )
@@ -31,6 +32,7 @@ from langchain_nemotron_omni.agents.computer_use.actions import (
 from langchain_nemotron_omni.agents.computer_use.approval import DEFAULT_REJECTION
 from langchain_nemotron_omni.agents.computer_use.computer import ElementInfo
 from langchain_nemotron_omni.agents.computer_use.fake import FakeBrowser
+from langchain_nemotron_omni.agents.computer_use.graph import DEFAULT_RISK
 from langchain_nemotron_omni.agents.computer_use.risk import describe_target
 from tests.computer_use_support import ScriptedChatModel, step_of, tool_reply
 
@@ -146,13 +148,20 @@ def _password_typist() -> ScriptedChatModel:
     return ScriptedChatModel(reply=reply)
 
 
-def _agent(model: ScriptedChatModel, browser: FakeBrowser, tmp_path: Path, **kwargs: Any) -> Any:
+def _agent(
+    model: ScriptedChatModel,
+    browser: FakeBrowser,
+    tmp_path: Path,
+    risk: RiskPredicate | None = DEFAULT_RISK,
+    **settings: Any,
+) -> Any:
     return create_computer_use_agent(
         model,
         browser,
+        settings=ComputerUseSettings(**settings),
+        risk=risk,
         checkpointer=InMemorySaver(),
         screenshots=DirectoryScreenshots(tmp_path),
-        **kwargs,
     )
 
 
@@ -225,7 +234,7 @@ def test_context_patterns_and_allow_list_apply_per_run(tmp_path: Path) -> None:
     browser = FakeBrowser(start_url="https://shop.test/")
     agent = _agent(model, browser, tmp_path)
     config = {"configurable": {"thread_id": "ctx"}}
-    context = ComputerUseContext(blocked_patterns=["checkout"], allowed_domains=["shop.test"])
+    context = ComputerUseSettings(blocked_patterns=["checkout"], allowed_domains=["shop.test"])
     paused = agent.invoke({"task": "buy"}, config, context=context)
     assert paused["__interrupt__"][0].value["reason"] == "matches the blocked pattern 'checkout'"
     agent.invoke(Command(resume="yes"), config, context=context)
@@ -243,8 +252,7 @@ def test_start_url_outside_the_allow_list_is_refused(tmp_path: Path) -> None:
     agent = create_computer_use_agent(
         _password_typist(),
         browser,
-        start_url="https://evil.test/",
-        allowed_domains=["shop.test"],
+        settings=ComputerUseSettings(start_url="https://evil.test/", allowed_domains=["shop.test"]),
         screenshots=DirectoryScreenshots(tmp_path),
     )
     with pytest.raises(ComputerUseError, match=r"https://evil.test/ is not in the allowed domains"):

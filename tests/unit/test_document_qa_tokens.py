@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from PIL import Image
 
-from langchain_nemotron_omni.agents.document_qa import Context, DocQASettings, SettingsError
+from langchain_nemotron_omni.agents.document_qa import DocQASettings, SettingsError
 from langchain_nemotron_omni.agents.document_qa.accounting import charge, new_usage, reply_tokens
 from langchain_nemotron_omni.agents.document_qa.tokens import (
     MAX_IMAGE_PIXELS,
@@ -127,9 +127,11 @@ def test_completion_is_estimated_when_the_server_reports_no_usage() -> None:
 
 def test_context_overrides_only_what_it_sets() -> None:
     base = DocQASettings(budget_tokens=9000, dpi=100)
-    applied = Context(budget_tokens=5000).apply(base)
+    applied = base.updated(DocQASettings(budget_tokens=5000))
     assert (applied.budget_tokens, applied.dpi) == (5000, 100)
-    assert Context().apply(base) == base
+    assert base.updated({"budget_tokens": 5000}) == applied
+    assert base.updated(DocQASettings()) == base
+    assert base.updated(None) == base
 
 
 @pytest.mark.parametrize(
@@ -137,9 +139,9 @@ def test_context_overrides_only_what_it_sets() -> None:
 )
 def test_bad_settings_are_refused(bad: dict[str, int]) -> None:
     with pytest.raises(SettingsError):
-        DocQASettings(**bad)
+        DocQASettings.parse(bad)
     with pytest.raises(SettingsError):
-        Context(**bad).apply(DocQASettings())
+        DocQASettings().updated(bad)
 
 
 def test_zero_image_window_and_zero_direct_pages_are_allowed() -> None:

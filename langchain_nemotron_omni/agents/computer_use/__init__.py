@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     )
     from langchain_nemotron_omni.agents.computer_use.graph import (
         ComputerSource,
-        ModelSource,
         create_computer_use_agent,
     )
     from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
@@ -70,7 +69,7 @@ if TYPE_CHECKING:
     )
     from langchain_nemotron_omni.agents.computer_use.sessions import close_computer_sessions
     from langchain_nemotron_omni.agents.computer_use.state import (
-        ComputerUseContext,
+        ComputerUseSettings,
         ComputerUseState,
         Outcome,
     )
@@ -85,14 +84,13 @@ _LAZY = {
     "CHROMIUM_FLAGS": "langchain_nemotron_omni.agents.computer_use.browser",
     "Computer": "langchain_nemotron_omni.agents.computer_use.computer",
     "ComputerSource": "langchain_nemotron_omni.agents.computer_use.graph",
-    "ComputerUseContext": "langchain_nemotron_omni.agents.computer_use.state",
+    "ComputerUseSettings": "langchain_nemotron_omni.agents.computer_use.state",
     "ComputerUseError": "langchain_nemotron_omni.agents.computer_use.errors",
     "ComputerUseState": "langchain_nemotron_omni.agents.computer_use.state",
     "ContextPolicy": "langchain_nemotron_omni.agents.computer_use.history",
     "DirectoryScreenshots": "langchain_nemotron_omni.agents.computer_use.screenshots",
     "ElementInfo": "langchain_nemotron_omni.agents.computer_use.computer",
     "EnvironmentStartError": "langchain_nemotron_omni.agents.computer_use.errors",
-    "ModelSource": "langchain_nemotron_omni.agents.computer_use.graph",
     "NavigationBlockedError": "langchain_nemotron_omni.agents.computer_use.errors",
     "Outcome": "langchain_nemotron_omni.agents.computer_use.state",
     "PlaywrightBrowser": "langchain_nemotron_omni.agents.computer_use.browser",
@@ -120,14 +118,13 @@ __all__ = [
     "BrowserComputer",
     "Computer",
     "ComputerSource",
-    "ComputerUseContext",
     "ComputerUseError",
+    "ComputerUseSettings",
     "ComputerUseState",
     "ContextPolicy",
     "DirectoryScreenshots",
     "ElementInfo",
     "EnvironmentStartError",
-    "ModelSource",
     "NavigationBlockedError",
     "Outcome",
     "PlaywrightBrowser",

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
     from langchain_nemotron_omni.agents.computer_use.computer import Computer
-    from langchain_nemotron_omni.agents.computer_use.state import ComputerUseContext
+    from langchain_nemotron_omni.agents.computer_use.state import ComputerUseSettings
 
 _ON_RISK = {"ask": "interrupt", "refuse": "refuse", "allow": "allow"}
 _THOUGHT_CHARS = 120
@@ -104,6 +104,9 @@ def run_computer_use(
     from langchain_nemotron_omni.agents.computer_use.sessions import (  # noqa: PLC0415
         close_computer_sessions,
     )
+    from langchain_nemotron_omni.agents.computer_use.state import (  # noqa: PLC0415
+        ComputerUseSettings,
+    )
     from langchain_nemotron_omni.chat_models import ChatNemotronOmni  # noqa: PLC0415
     from langchain_nemotron_omni.demo import (  # noqa: PLC0415
         DEMO_LABEL,
@@ -133,12 +136,16 @@ def run_computer_use(
             agent = create_computer_use_agent(
                 ChatNemotronOmni(**model_params),
                 _environment(args, allowed),
-                protocol=args.protocol,
-                start_url=start_url,
-                allowed_domains=allowed,
-                max_steps=args.max_steps,
-                on_risk=_ON_RISK[args.on_risk],  # type: ignore[arg-type]
-                blocked_patterns=args.blocked_patterns,
+                settings=ComputerUseSettings.parse(
+                    {
+                        "protocol": args.protocol,
+                        "start_url": start_url,
+                        "allowed_domains": allowed,
+                        "max_steps": args.max_steps,
+                        "on_risk": _ON_RISK[args.on_risk],
+                        "blocked_patterns": list(args.blocked_patterns),
+                    }
+                ),
                 screenshots=DirectoryScreenshots(run_dir / "screenshots"),
                 checkpointer=saver,
             )
@@ -153,13 +160,13 @@ def run_computer_use(
 
 def _environment(
     args: argparse.Namespace, allowed: list[str] | None
-) -> Callable[[ComputerUseContext], AbstractContextManager[Computer]]:
+) -> Callable[[ComputerUseSettings], AbstractContextManager[Computer]]:
     from langchain_nemotron_omni.agents.computer_use.browser import (  # noqa: PLC0415
         PlaywrightBrowser,
     )
     from langchain_nemotron_omni.agents.computer_use.desktop import X11Desktop  # noqa: PLC0415
 
-    def start(_: ComputerUseContext) -> AbstractContextManager[Computer]:
+    def start(_: ComputerUseSettings) -> AbstractContextManager[Computer]:
         if args.desktop or args.display:
             apps = [["xterm"]] if args.display is None and shutil.which("xterm") else []
             return X11Desktop(display=args.display, apps=apps)

@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -32,6 +32,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.types import interrupt
 
+from langchain_nemotron_omni.agents.common import (
+    SETTINGS_KEY,
+    ModelSource,
+    model_for,
+    run_settings,
+    start_settings,
+)
 from langchain_nemotron_omni.agents.computer_use.actions import Terminate, action_from_dict
 from langchain_nemotron_omni.agents.computer_use.approval import approval_request, parse_decision
 from langchain_nemotron_omni.agents.computer_use.computer import (
@@ -78,13 +85,12 @@ from langchain_nemotron_omni.agents.computer_use.screenshots import (
 from langchain_nemotron_omni.agents.computer_use.sessions import SESSIONS
 from langchain_nemotron_omni.agents.computer_use.state import (
     ActionResult,
-    ComputerUseContext,
     ComputerUseInput,
+    ComputerUseSettings,
     ComputerUseState,
     Outcome,
     PlannedAction,
     ProtocolName,
-    RiskResponse,
     Screen,
     ScreenshotRef,
 )
@@ -104,13 +110,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ModelSource: TypeAlias = BaseChatModel | Callable[[ComputerUseContext], BaseChatModel]
-"""A chat model, or a function building one from the run's context."""
 ComputerSource: TypeAlias = (
-    Computer | Callable[[ComputerUseContext], AbstractContextManager[Computer]]
+    Computer | Callable[[ComputerUseSettings], AbstractContextManager[Computer]]
 )
-"""An environment the caller started (and will stop), or a function returning a context
-manager that starts one for a run: the agent enters it and exits it when the run ends."""
+"""An environment the caller started (and will stop), or a function of the run's settings
+returning a context manager that starts one for a run: the agent enters it and exits it when
+the run ends."""
 
 DEFAULT_RISK: RiskPredicate = RiskPolicy()
 RECURSION_LIMIT = 10_000  # the step limit is the real bound; each step takes 3+ supersteps
@@ -118,84 +123,41 @@ DEFAULT_SCREENSHOT_DIR = Path(tempfile.gettempdir()) / "nemotron-omni-computer-u
 _MODE: dict[ProtocolName, CoordinateMode] = {"tools": "relative", "pyautogui": "auto"}
 
 
-@dataclass(frozen=True)
-class _Settings:
-    """One run's settings: the agent's defaults overridden by the runtime context."""
-
-    protocol: ProtocolName | None
-    start_url: str | None
-    allowed_domains: tuple[str, ...] | None
-    blocked_patterns: tuple[str, ...]
-    on_risk: RiskResponse
-    max_steps: int
-    policy: ContextPolicy
-
-    def protocol_for(self, kind: EnvironmentKind) -> ProtocolName:
-        return self.protocol or ("tools" if kind == "browser" else "pyautogui")
-
-    def with_context(self, context: ComputerUseContext) -> _Settings:
-        policy = self.policy
-        if context.image_history is not None:
-            policy = replace(policy, image_history=context.image_history)
-        if context.text_history is not None:
-            policy = replace(policy, text_history=context.text_history)
-        domains = context.allowed_domains
-        return replace(
-            self,
-            protocol=context.protocol or self.protocol,
-            start_url=context.start_url or self.start_url,
-            allowed_domains=tuple(domains) if domains is not None else self.allowed_domains,
-            blocked_patterns=(*self.blocked_patterns, *context.blocked_patterns),
-            on_risk=context.on_risk or self.on_risk,
-            max_steps=context.max_steps or self.max_steps,
-            policy=policy,
-        )
+def _policy(settings: ComputerUseSettings) -> ContextPolicy:
+    return ContextPolicy(
+        image_history=settings.image_history,
+        text_history=settings.text_history,
+        keep_thinking=settings.keep_thinking,
+    )
 
 
 def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
-    model: ModelSource,
+    model: ModelSource[ComputerUseSettings],
     computer: ComputerSource,
     *,
-    protocol: ProtocolName | None = None,
+    settings: ComputerUseSettings | None = None,
     system_prompt: str | None = None,
-    start_url: str | None = None,
-    allowed_domains: Sequence[str] | None = None,
-    max_steps: int = 30,
     risk: RiskPredicate | None = DEFAULT_RISK,
-    on_risk: RiskResponse = "interrupt",
-    blocked_patterns: Sequence[str] = (),
-    context_policy: ContextPolicy | None = None,
     screenshots: ScreenshotStore | None = None,
-    context_schema: type[ComputerUseContext] = ComputerUseContext,
     checkpointer: Checkpointer = None,
     store: BaseStore | None = None,
     name: str = "computer_use",
-) -> CompiledStateGraph[ComputerUseState, ComputerUseContext, ComputerUseInput, ComputerUseState]:
+) -> CompiledStateGraph[ComputerUseState, ComputerUseSettings, ComputerUseInput, ComputerUseState]:
     """Build a computer-use agent for Nemotron 3 Nano Omni.
 
     Args:
-        model: The chat model (``ChatNemotronOmni``), or ``f(context) -> model``.
+        model: The chat model (``ChatNemotronOmni``), or a function of the run's
+            :class:`ComputerUseSettings` returning one (called once per run).
         computer: A started environment (the caller stops it), or
-            ``f(context) -> context manager`` that starts one per run (the agent stops it
+            ``f(settings) -> context manager`` that starts one per run (the agent stops it
             when the run ends; it stays open while the run waits at an interrupt).
-        protocol: ``tools`` (NVIDIA's browser tool calls) or ``pyautogui`` (``## Code:``
-            blocks); default: tools for a browser, pyautogui for a desktop.
+        settings: Protocol, start URL, allowed domains, step limit, risk handling, history
+            windows (:class:`ComputerUseSettings`); a run overrides the fields it names in
+            its context (the graph's context schema is the same class).
         system_prompt: Replaces the protocol's default system prompt.
-        start_url: Loaded before the first step (browsers).
-        allowed_domains: Hosts ``navigate`` and ``tabs_create`` may open; None: any. (The
-            browser's own allow-list blocks everything else the page loads.)
-        max_steps: Model calls before the run ends with a ``step_limit`` failure.
         risk: Decides which actions need approval; None: none do.
-        on_risk: ``interrupt`` (ask through ``interrupt()``), ``refuse`` (tell the model the
-            action was refused), or ``allow``.
-        blocked_patterns: Extra regular expressions that make an action risky (given to
-            the predicate as ``RiskCheck.blocked_patterns``).
-        context_policy: The windows (default: the last 3 steps in full with their
-            screenshots, 10 older steps as one line of text each).
         screenshots: Where screenshots go; default: the run's LangGraph store when there is
             one (the LangGraph server provides it), else files in a temporary folder.
-        context_schema: The runtime-context class (a :class:`ComputerUseContext` subclass
-            for templates that add their own fields).
         checkpointer: Persists runs (needed for interrupts); omit under a LangGraph server.
         store: A LangGraph store for screenshots (and anything else).
         name: The graph's name.
@@ -210,19 +172,10 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
         system_prompt=system_prompt,
         risk=risk,
         screenshots=screenshots,
-        context_schema=context_schema,
-        defaults=_Settings(
-            protocol=protocol,
-            start_url=start_url,
-            allowed_domains=tuple(allowed_domains) if allowed_domains is not None else None,
-            blocked_patterns=tuple(blocked_patterns),
-            on_risk=on_risk,
-            max_steps=max_steps,
-            policy=context_policy or ContextPolicy(),
-        ),
+        defaults=settings or ComputerUseSettings(),
     )
     builder = StateGraph(
-        ComputerUseState, context_schema=context_schema, input_schema=ComputerUseInput
+        ComputerUseState, context_schema=ComputerUseSettings, input_schema=ComputerUseInput
     )
     builder.add_node("setup", agent.setup)
     builder.add_node("model", agent.call_model)
@@ -232,18 +185,20 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
     builder.add_edge(START, "setup")
     builder.add_edge("setup", "model")
     builder.add_edge("model", "act")
-    builder.add_conditional_edges("act", _after_act, ["act", "observe"])
-    builder.add_conditional_edges("observe", _after_observe, ["model", "finish"])
+    builder.add_conditional_edges("act", route_after_act)
+    builder.add_conditional_edges("observe", route_after_observe)
     builder.add_edge("finish", END)
     graph = builder.compile(checkpointer=checkpointer, store=store, name=name)
     return graph.with_config(recursion_limit=RECURSION_LIMIT)
 
 
-def _after_act(state: ComputerUseState) -> Literal["act", "observe"]:
+def route_after_act(state: ComputerUseState) -> Literal["act", "observe"]:
+    """The step's next action, or the next observation once the step is done."""
     return "act" if state.get("pending") and not state.get("outcome") else "observe"
 
 
-def _after_observe(state: ComputerUseState) -> Literal["model", "finish"]:
+def route_after_observe(state: ComputerUseState) -> Literal["model", "finish"]:
+    """The next model call, unless the run has an outcome."""
     return "finish" if state.get("outcome") else "model"
 
 
@@ -253,44 +208,34 @@ class _Agent:
     def __init__(  # noqa: PLR0913
         self,
         *,
-        model: ModelSource,
+        model: ModelSource[ComputerUseSettings],
         computer: ComputerSource,
         system_prompt: str | None,
         risk: RiskPredicate | None,
         screenshots: ScreenshotStore | None,
-        context_schema: type[ComputerUseContext],
-        defaults: _Settings,
+        defaults: ComputerUseSettings,
     ) -> None:
         self.model = model
         self.computer = computer
         self.system_prompt = system_prompt
         self.risk = risk
         self.screenshots = screenshots
-        self.context_schema = context_schema
         self.defaults = defaults
-        self._bound: dict[tuple[int, str, str], Runnable[LanguageModelInput, BaseMessage]] = {}
+        self._bound: dict[
+            tuple[int, str, str, bool], Runnable[LanguageModelInput, BaseMessage]
+        ] = {}
 
     # -- per-run helpers ----------------------------------------------------------------------
 
-    def _context(self, runtime: Runtime[ComputerUseContext]) -> ComputerUseContext:
-        context = runtime.context
-        if context is None:
-            return self.context_schema()
-        if isinstance(context, dict):  # a caller that bypassed coercion
-            return self.context_schema(**context)
-        return context
+    def _settings(self, state: ComputerUseState) -> ComputerUseSettings:
+        return run_settings(self.defaults, state)
 
-    def _settings(self, runtime: Runtime[ComputerUseContext]) -> _Settings:
-        return self.defaults.with_context(self._context(runtime))
-
-    def _environment(
-        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
-    ) -> Computer:
+    def _environment(self, state: ComputerUseState) -> Computer:
         if isinstance(self.computer, Computer):
             return self.computer
         factory = self.computer
-        context = self._context(runtime)
-        computer, created = SESSIONS.get(state["session"], lambda: factory(context))
+        settings = self._settings(state)
+        computer, created = SESSIONS.get(state["session"], lambda: factory(settings))
         url = state.get("screen", {}).get("url")
         if created and url and isinstance(computer, BrowserComputer) and url.startswith("http"):
             # The run resumed in a new process: bring the page back as well as we can.
@@ -300,14 +245,14 @@ class _Agent:
                 logger.exception("could not reopen %s after restarting the browser", url)
         return computer
 
-    def _store(self, runtime: Runtime[ComputerUseContext]) -> ScreenshotStore:
+    def _store(self, runtime: Runtime[ComputerUseSettings]) -> ScreenshotStore:
         if self.screenshots is not None:
             return self.screenshots
         if runtime.store is not None:
             return BaseStoreScreenshots(runtime.store)
         return DirectoryScreenshots(DEFAULT_SCREENSHOT_DIR)
 
-    def _loader(self, runtime: Runtime[ComputerUseContext]) -> Callable[[str], bytes]:
+    def _loader(self, runtime: Runtime[ComputerUseSettings]) -> Callable[[str], bytes]:
         if self.screenshots is not None:
             return self.screenshots.load
         return ScreenshotLoader(runtime.store)
@@ -315,7 +260,7 @@ class _Agent:
     def _look(
         self,
         computer: Computer,
-        runtime: Runtime[ComputerUseContext],
+        runtime: Runtime[ComputerUseSettings],
         *,
         session: str,
         step: int,
@@ -335,19 +280,13 @@ class _Agent:
         return ref, screen
 
     def _llm(
-        self, runtime: Runtime[ComputerUseContext], kind: EnvironmentKind, protocol: ProtocolName
+        self, settings: ComputerUseSettings, kind: EnvironmentKind, protocol: ProtocolName
     ) -> Runnable[LanguageModelInput, BaseMessage]:
-        model = (
-            self.model
-            if isinstance(self.model, BaseChatModel)
-            else self.model(self._context(runtime))
-        )
-        key = (id(model), kind, protocol)
+        model = model_for(self.model, settings)
+        key = (id(model), kind, protocol, settings.keep_thinking)
         bound = self._bound.get(key)
         if bound is None:
-            bound = _prepare(
-                model, kind, protocol, keep_thinking=self.defaults.policy.keep_thinking
-            )
+            bound = _prepare(model, kind, protocol, keep_thinking=settings.keep_thinking)
             if isinstance(self.model, BaseChatModel):  # factories may build a new model per run
                 self._bound[key] = bound
         return bound
@@ -355,15 +294,15 @@ class _Agent:
     # -- nodes --------------------------------------------------------------------------------
 
     def setup(
-        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseSettings]
     ) -> dict[str, Any]:
-        """Start (or reuse) the environment, load the start URL, take the first screenshot."""
-        settings = self._settings(runtime)
+        """Fix the run's settings, start (or reuse) the environment, take the first screenshot."""
+        settings = start_settings(self.defaults, runtime.context)
         task = state.get("task") or _task_from_messages(state.get("messages", []))
         thread = (get_config().get("configurable") or {}).get("thread_id")
         session = str(thread) if thread else uuid.uuid4().hex
-        state = {**state, "session": session}
-        computer = self._environment(state, runtime)
+        state = {**state, "session": session, "settings": settings.to_state()}
+        computer = self._environment(state)
         if settings.start_url:
             if not isinstance(computer, BrowserComputer):
                 msg = "start_url needs a browser environment"
@@ -390,16 +329,17 @@ class _Agent:
             "pending": [],
             "results": [],
             "outcome": None,
+            SETTINGS_KEY: settings.to_state(),
         }
 
     def call_model(
-        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseSettings]
     ) -> dict[str, Any]:
         """Send the context window; parse the reply into pending actions."""
-        settings = self._settings(runtime)
+        settings = self._settings(state)
         kind = state["screen"]["kind"]
         protocol = settings.protocol_for(kind)
-        policy = replace(settings.policy, strip_code=protocol == "pyautogui")
+        policy = replace(_policy(settings), strip_code=protocol == "pyautogui")
         request = build_request(
             state["messages"],
             system=self.system_prompt or system_prompt(protocol, kind),
@@ -408,13 +348,13 @@ class _Agent:
             policy=policy,
             load_image=self._loader(runtime),
         )
-        reply = self._llm(runtime, kind, protocol).invoke(request)
+        reply = self._llm(settings, kind, protocol).invoke(request)
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=reply.content)
         plan = plan_tool_calls(reply, kind) if protocol == "tools" else plan_code_reply(reply)
         return {"messages": [reply], "pending": plan, "results": []}
 
-    def act(self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]) -> dict[str, Any]:
+    def act(self, state: ComputerUseState) -> dict[str, Any]:
         """Run the next pending action (after approval when it is risky)."""
         head, *rest = state["pending"]
         results = list(state.get("results", []))
@@ -429,8 +369,8 @@ class _Agent:
             return self._stop(
                 update, results, result(head, "done", f"Task ended: {action.status}."), rest
             )
-        settings = self._settings(runtime)
-        computer = self._environment(state, runtime)
+        settings = self._settings(state)
+        computer = self._environment(state)
         protocol = settings.protocol_for(computer.kind)
         refusal = self._review(
             state=state,
@@ -462,7 +402,7 @@ class _Agent:
         head: PlannedAction,
         action: Any,
         computer: Computer,
-        settings: _Settings,
+        settings: ComputerUseSettings,
         protocol: ProtocolName,
     ) -> str | None:
         """None to go ahead, else why the action does not run."""
@@ -501,19 +441,19 @@ class _Agent:
         return {**update, "pending": [], "results": [*results, last, *skipped]}
 
     def observe(
-        self, state: ComputerUseState, runtime: Runtime[ComputerUseContext]
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseSettings]
     ) -> dict[str, Any]:
         """Answer the tool calls, then show the next screenshot (or end at the step limit)."""
         results = state.get("results", [])
         replies = [m for m in state["messages"] if isinstance(m, AIMessage)]
         reply = replies[-1] if replies else None
         answers = tool_messages(reply, results)
-        settings = self._settings(runtime)
+        settings = self._settings(state)
         records = [*state.get("history", []), step_record(state["step"], reply, results)]
         update: dict[str, Any] = {
             "results": [],
             "pending": [],
-            "history": last(records, settings.policy.text_history),
+            "history": last(records, settings.text_history),
         }
         if state.get("outcome"):
             return {**update, "messages": answers}
@@ -523,20 +463,18 @@ class _Agent:
                 status="failure", answer=None, reason="step_limit", steps=state["step"]
             )
             return {**update, "messages": answers}
-        computer = self._environment(state, runtime)
+        computer = self._environment(state)
         ref, screen = self._look(computer, runtime, session=state["session"], step=step)
         lines = [untracked_report(results), step_text(step), tabs_text(screen.get("tabs", []))]
         seen = observation("\n\n".join(line for line in lines if line), ref)
         # Steps that left the image window live on as records: drop their messages.
-        dropped = outside_window([*state["messages"], seen], settings.policy.image_history)
+        dropped = outside_window([*state["messages"], seen], settings.image_history)
         return {
             **update,
             "messages": [*dropped, *answers, seen],
             "step": step,
             "screen": screen,
-            "screenshots": last(
-                [*state.get("screenshots", []), ref], settings.policy.image_history
-            ),
+            "screenshots": last([*state.get("screenshots", []), ref], settings.image_history),
         }
 
     def finish(self, state: ComputerUseState) -> dict[str, Any]:
@@ -564,7 +502,7 @@ def _risk_check(
     head: PlannedAction,
     action: Any,
     computer: Computer,
-    settings: _Settings,
+    settings: ComputerUseSettings,
     protocol: ProtocolName,
 ) -> RiskCheck:
     target = None
@@ -579,7 +517,7 @@ def _risk_check(
         environment=computer.kind,
         url=url,
         target=target,
-        blocked_patterns=settings.blocked_patterns,
+        blocked_patterns=tuple(settings.blocked_patterns),
     )
 
 

@@ -7,12 +7,17 @@ long the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, ClassVar, Literal
 
 from langchain_core.messages import AnyMessage  # noqa: TC002  # LangGraph reads the hints at runtime
 from langgraph.graph.message import add_messages
+from pydantic import Field, NonNegativeInt, PositiveInt
 
+# typing_extensions' TypedDict: LangGraph's server builds the graph's JSON schemas with
+# pydantic, which refuses typing.TypedDict on Python < 3.12.
+from typing_extensions import TypedDict
+
+from langchain_nemotron_omni.agents.common.settings import AgentSettings
 from langchain_nemotron_omni.agents.computer_use.computer import (  # noqa: TC001  # as above
     EnvironmentKind,
     TabInfo,
@@ -121,6 +126,7 @@ class ComputerUseState(TypedDict, total=False):
         pending: Actions of the current step not yet executed.
         results: Results of the current step's actions so far.
         outcome: Set when the run ends.
+        settings: The run's :class:`ComputerUseSettings`, fixed when it started.
     """
 
     task: str
@@ -133,39 +139,53 @@ class ComputerUseState(TypedDict, total=False):
     pending: list[PlannedAction]
     results: list[ActionResult]
     outcome: Outcome | None
+    settings: dict[str, Any]
 
 
-@dataclass(kw_only=True)
-class ComputerUseContext:
-    """Per-run settings (LangGraph runtime context); unset fields use the agent's defaults.
+class ComputerUseSettings(AgentSettings):
+    """The agent's settings, and the run context of its graph (one class for both).
 
-    Pass as ``graph.invoke(..., context=ComputerUseContext(max_steps=10))`` or, through the
-    LangGraph API, ``context={"max_steps": 10}``.
+    Build the agent with them (``create_computer_use_agent(model, computer,
+    settings=ComputerUseSettings(max_steps=10))``, or ``ComputerUseSettings.from_env()`` in a
+    served graph: ``NEMOTRON_OMNI_CU_MAX_STEPS``, ...); a run overrides the fields it names:
+    ``graph.invoke(..., context={"max_steps": 10})``. A run's ``blocked_patterns`` are added
+    to the agent's, never replace them. The settings are fixed when a run starts.
 
     Attributes:
         environment: ``browser`` or ``desktop``, for agents that create their environment.
-        protocol: ``tools`` (native tool calls) or ``pyautogui`` (``## Code:`` blocks).
+        protocol: ``tools`` (native tool calls) or ``pyautogui`` (``## Code:`` blocks);
+            None: tools for a browser, pyautogui for a desktop.
         start_url: Loaded before the first step (browsers).
         allowed_domains: Hosts the browser may load; ``navigate`` elsewhere is refused.
+            None: any.
         blocked_patterns: Regular expressions; an action whose description matches one is
             treated as risky.
         on_risk: ``interrupt`` (ask a human), ``refuse`` (tell the model no) or ``allow``.
         max_steps: Model calls before the run stops with a failure.
         image_history: Screenshots the model sees (the latest ones).
-        text_history: Older steps sent as one line of text each; earlier ones are replaced
-            by one line saying they were left out.
+        text_history: Older steps sent as text; earlier ones are replaced by one line
+            saying they were left out.
+        keep_thinking: Send the previous thinking of the steps in full back to the model.
         viewport_width: Browser viewport / Xvfb screen width, for created environments.
         viewport_height: Browser viewport / Xvfb screen height, for created environments.
     """
 
-    environment: EnvironmentKind | None = None
+    env_prefix: ClassVar[str] = "NEMOTRON_OMNI_CU_"
+    additive: ClassVar[frozenset[str]] = frozenset({"blocked_patterns"})
+
+    environment: EnvironmentKind = "browser"
     protocol: ProtocolName | None = None
     start_url: str | None = None
     allowed_domains: list[str] | None = None
-    blocked_patterns: list[str] = field(default_factory=list)
-    on_risk: RiskResponse | None = None
-    max_steps: int | None = None
-    image_history: int | None = None
-    text_history: int | None = None
-    viewport_width: int | None = None
-    viewport_height: int | None = None
+    blocked_patterns: list[str] = Field(default_factory=list)
+    on_risk: RiskResponse = "interrupt"
+    max_steps: PositiveInt = 30
+    image_history: PositiveInt = 3
+    text_history: NonNegativeInt = 10
+    keep_thinking: bool = True
+    viewport_width: PositiveInt | None = None
+    viewport_height: PositiveInt | None = None
+
+    def protocol_for(self, kind: EnvironmentKind) -> ProtocolName:
+        """The protocol spoken with an environment of this kind."""
+        return self.protocol or ("tools" if kind == "browser" else "pyautogui")

@@ -24,7 +24,6 @@ from langchain_nemotron_omni.agents.document_qa.errors import (
 from langchain_nemotron_omni.agents.document_qa.graph import create_document_qa_agent
 from langchain_nemotron_omni.agents.document_qa.state import (
     Citation,
-    Context,
     DocQASettings,
     InputState,
     OutputState,
@@ -35,7 +34,6 @@ from langchain_nemotron_omni.agents.document_qa.state import (
 
 __all__ = [
     "Citation",
-    "Context",
     "CorruptDocumentError",
     "DocQASettings",
     "DocumentError",

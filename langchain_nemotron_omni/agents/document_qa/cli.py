@@ -77,7 +77,7 @@ def _settings(args: argparse.Namespace) -> DocQASettings:
         "dpi": args.dpi,
         "direct_max_pages": args.direct_max_pages,
     }
-    return DocQASettings(**{key: value for key, value in values.items() if value is not None})
+    return DocQASettings.parse({key: value for key, value in values.items() if value is not None})
 
 
 def _model_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -96,8 +96,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _report_progress(chunk: Any, err: TextIO) -> None:
-    if isinstance(chunk, dict) and "document_qa" in chunk:
-        stage, done, total = chunk["document_qa"], chunk["done"], chunk["total"]
+    if isinstance(chunk, dict) and chunk.get("event") == "progress":
+        stage, done, total = chunk["stage"], chunk["done"], chunk["total"]
         end = "\n" if done == total else ""
         err.write(f"\r{stage}: {done}/{total} pages{end}")
         err.flush()

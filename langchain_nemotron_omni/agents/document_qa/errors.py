@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from langchain_nemotron_omni.agents.common.errors import SettingsError
 from langchain_nemotron_omni.errors import NemotronOmniError
+
+__all__ = [
+    "CorruptDocumentError",
+    "DocumentError",
+    "DocumentNotFoundError",
+    "DocumentPathError",
+    "EmptyDocumentError",
+    "EncryptedPDFError",
+    "QuestionInputError",
+    "SettingsError",
+    "UnsupportedDocumentError",
+]
 
 
 class DocumentError(NemotronOmniError):
@@ -36,10 +49,6 @@ class CorruptDocumentError(DocumentError):
 
 class EmptyDocumentError(DocumentError):
     """The file is empty or the PDF has no pages."""
-
-
-class SettingsError(NemotronOmniError):
-    """A setting of the agent (or of one run's context) is out of range."""
 
 
 class QuestionInputError(NemotronOmniError):

@@ -1,6 +1,6 @@
 r"""``create_document_qa_agent``: ask questions of PDFs and images, with page citations.
 
-The graph::
+The graph (routing by conditional edges on the state, as in every agent of this package)::
 
     START -> prepare -> call_model -> run_tools -> call_model ... -> END
                             |  \\________________________________/
@@ -16,18 +16,21 @@ refuses blocking calls in async nodes.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage
-from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
-from langgraph.types import Command
 
+from langchain_nemotron_omni.agents.common import (
+    SETTINGS_KEY,
+    ModelSource,
+    emit,
+    model_for,
+    run_settings,
+    start_settings,
+)
 from langchain_nemotron_omni.agents.document_qa import prompts
 from langchain_nemotron_omni.agents.document_qa.accounting import charge, new_usage
 from langchain_nemotron_omni.agents.document_qa.citations import (
@@ -46,7 +49,6 @@ from langchain_nemotron_omni.agents.document_qa.model_input import (
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_root
 from langchain_nemotron_omni.agents.document_qa.pdf_reader import DocumentCache, RenderCache
 from langchain_nemotron_omni.agents.document_qa.state import (
-    Context,
     DocQASettings,
     Finish,
     InputState,
@@ -68,14 +70,15 @@ from langchain_nemotron_omni.agents.document_qa.tools import (
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
+    from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.runtime import Runtime
     from langgraph.types import Checkpointer
 
-ModelSource: TypeAlias = BaseChatModel | Callable[[], BaseChatModel]
+AGENT = "document_qa"
 _FINAL_MARGIN = 1500
 """Room kept for what a tool turn adds before the final call (text results are capped)."""
 _ANSWER_LINE = "pages:"
@@ -85,11 +88,12 @@ class _Agent:
     """The nodes, sharing the model, the allowed root and the document caches."""
 
     def __init__(
-        self, model: ModelSource, root: str | os.PathLike[str], settings: DocQASettings
+        self,
+        model: ModelSource[DocQASettings],
+        root: str | os.PathLike[str],
+        settings: DocQASettings,
     ) -> None:
-        self._model_source = model
-        self._model: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
-        self._lock = threading.Lock()
+        self.model_source = model
         self._root = root
         self.settings = settings
         self.documents = DocumentCache()
@@ -102,19 +106,9 @@ class _Agent:
         """The allowed root, checked on every use (it may be created after the server starts)."""
         return resolve_root(self._root)
 
-    @property
-    def model(self) -> BaseChatModel:
-        """The chat model, built on first use when a factory was given."""
-        with self._lock:
-            if self._model is None:
-                source = self._model_source
-                self._model = source if isinstance(source, BaseChatModel) else source()
-            return self._model
-
-    def settings_for(self, runtime: Runtime[Context]) -> DocQASettings:
-        """The agent's settings with this run's context applied."""
-        context = runtime.context
-        return context.apply(self.settings) if context is not None else self.settings
+    def settings_of(self, state: State) -> DocQASettings:
+        """The settings the question was asked with."""
+        return run_settings(self.settings, state)
 
     def library(self, state: State) -> Library:
         """The question's documents, re-checked against the root (state can be edited)."""
@@ -124,7 +118,7 @@ class _Agent:
     def _invoke(
         self, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], settings: DocQASettings
     ) -> AIMessage:
-        model = self.model
+        model: BaseChatModel = model_for(self.model_source, settings)
         runnable = model.bind_tools(tools) if tools else model
         reply = runnable.invoke(list(messages), max_tokens=settings.output_tokens)
         if not isinstance(reply, AIMessage):
@@ -134,18 +128,16 @@ class _Agent:
 
     @staticmethod
     def _progress(stage: str) -> Callable[[int, int], None]:
-        writer = get_stream_writer()
-
         def report(done: int, total: int) -> None:
-            writer({"document_qa": stage, "done": done, "total": total})
+            emit(AGENT, "progress", stage=stage, done=done, total=total)
 
         return report
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def prepare(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-        """Open the documents, choose the path, and write the first user turn."""
-        settings = self.settings_for(runtime)
+    def prepare(self, state: State, runtime: Runtime[DocQASettings]) -> dict[str, Any]:
+        """Fix the question's settings, open the documents, choose the path, ask."""
+        settings = start_settings(self.settings, runtime.context)
         question = str(state.get("question") or "").strip()
         documents = state.get("documents") or []
         if not question:
@@ -195,6 +187,7 @@ class _Agent:
             "citations": [],
             "tokens": new_usage(settings.budget_tokens, all_pages),
             "finish": None,
+            SETTINGS_KEY: settings.to_state(),
         }
 
     def _system(self, state: State, settings: DocQASettings) -> SystemMessage:
@@ -206,17 +199,15 @@ class _Agent:
             )
         )
 
-    def call_model(
-        self, state: State, runtime: Runtime[Context]
-    ) -> Command[Literal["run_tools", "final_answer", "__end__"]]:
+    def call_model(self, state: State) -> dict[str, Any]:
         """Call the model with tools, unless the budget or step limit says to answer now."""
-        settings = self.settings_for(runtime)
+        settings = self.settings_of(state)
         library = self.library(state)
         direct = state.get("mode") == "direct"
         usage = state["tokens"]
         calibration = Calibration(text_factor=state.get("text_factor", 1.0))
         if state.get("steps", 0) >= settings.max_steps:
-            return Command(goto="final_answer", update={"finish": "max_steps"})
+            return {"finish": "max_steps"}
         tools = [ANSWER_TOOL] if direct else tool_schemas(settings)
         window = None if direct else settings.image_window
         system = self._system(state, settings)
@@ -227,7 +218,7 @@ class _Agent:
         # The tool loop must leave room for one more, final, call of about the same size.
         reserve = 0 if direct else need + _FINAL_MARGIN
         if usage["total"] + need + reserve > usage["budget"]:
-            return Command(goto="final_answer", update={"finish": "budget"})
+            return {"finish": "budget"}
         request = [system, *expand(state["messages"], library, window, self._progress("rendering"))]
         estimate = estimate_messages(request, tools)
         reply = self._invoke(request, tools, settings)
@@ -237,10 +228,9 @@ class _Agent:
             "text_factor": calibration.text_factor,
             "steps": state.get("steps", 0) + 1,
         }
-        if reply.tool_calls:
-            return Command(goto="run_tools", update=update)
-        update |= self._text_answer(library, reply, state.get("seen", []))
-        return Command(goto="__end__", update=update)
+        if not reply.tool_calls:
+            update |= self._text_answer(library, reply, state.get("seen", []))
+        return update
 
     def _text_answer(
         self, library: Library, reply: AIMessage, seen: Sequence[str]
@@ -259,11 +249,9 @@ class _Agent:
             "finish": "text",
         }
 
-    def run_tools(
-        self, state: State, runtime: Runtime[Context]
-    ) -> Command[Literal["call_model", "__end__"]]:
+    def run_tools(self, state: State) -> dict[str, Any]:
         """Run the last reply's tool calls; page images follow in one user turn."""
-        settings = self.settings_for(runtime)
+        settings = self.settings_of(state)
         library = self.library(state)
         usage = state["tokens"]
         reply = state["messages"][-1]
@@ -290,7 +278,7 @@ class _Agent:
             messages.append(page_message(prompts.VIEW_INTRO, refs))
         update: dict[str, Any] = {"messages": messages, "seen": seen}
         if answer is None:
-            return Command(goto="call_model", update=update)
+            return update
         citations = resolve_citations(library, answer.pages, set(seen))
         finish: Finish = "answer"
         update |= {
@@ -299,11 +287,11 @@ class _Agent:
             "citations": citations if answer.found else [],
             "finish": finish,
         }
-        return Command(goto="__end__", update=update)
+        return update
 
-    def final_answer(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    def final_answer(self, state: State) -> dict[str, Any]:
         """Ask for the best supported answer from what was seen, without tools."""
-        settings = self.settings_for(runtime)
+        settings = self.settings_of(state)
         library = self.library(state)
         usage: TokenUsage = state["tokens"]
         calibration = Calibration(text_factor=state.get("text_factor", 1.0))
@@ -338,23 +326,24 @@ class _Agent:
 
 
 def create_document_qa_agent(
-    model: ModelSource,
+    model: ModelSource[DocQASettings],
     *,
     allowed_root: str | os.PathLike[str] | None = None,
     settings: DocQASettings | None = None,
     checkpointer: Checkpointer = None,
-    name: str = "document_qa",
-) -> CompiledStateGraph[State, Context, InputState, OutputState]:
+    name: str = AGENT,
+) -> CompiledStateGraph[State, DocQASettings, InputState, OutputState]:
     """A LangGraph agent answering questions about PDFs and images, citing pages.
 
     Args:
-        model: The chat model (e.g. ``ChatNemotronOmni``), or a function building it on first
-            use (so a served graph imports without an endpoint).
+        model: The chat model (e.g. ``ChatNemotronOmni``), or a function of the run's
+            :class:`DocQASettings` returning one (called per question, so a served graph
+            imports without an endpoint and a run can pick a configured endpoint).
         allowed_root: The only folder documents are read from (relative paths start here;
             ``..`` and links out are refused). Defaults to the current directory. It must
             exist when a question is asked, not when the graph is built.
-        settings: Budgets and limits (:class:`DocQASettings`); each run may override them
-            through the runtime context (:class:`Context`).
+        settings: Budgets and limits (:class:`DocQASettings`); a run overrides the fields
+            it names in its context (the graph's context schema is the same class).
         checkpointer: Persistence for threads; leave None under the LangGraph server.
         name: The graph's name.
 
@@ -365,15 +354,30 @@ def create_document_qa_agent(
     root = allowed_root if allowed_root is not None else Path.cwd()
     agent = _Agent(model, root, settings or DocQASettings())
     builder = StateGraph(
-        State, context_schema=Context, input_schema=InputState, output_schema=OutputState
+        State, context_schema=DocQASettings, input_schema=InputState, output_schema=OutputState
     )
     builder.add_node("prepare", agent.prepare)
-    builder.add_node(
-        "call_model", agent.call_model, destinations=("run_tools", "final_answer", END)
-    )
-    builder.add_node("run_tools", agent.run_tools, destinations=("call_model", END))
+    builder.add_node("call_model", agent.call_model)
+    builder.add_node("run_tools", agent.run_tools)
     builder.add_node("final_answer", agent.final_answer)
     builder.add_edge(START, "prepare")
     builder.add_edge("prepare", "call_model")
+    builder.add_conditional_edges("call_model", route_after_model)
+    builder.add_conditional_edges("run_tools", route_after_tools)
     builder.add_edge("final_answer", END)
     return builder.compile(checkpointer=checkpointer, name=name)
+
+
+def route_after_model(state: State) -> Literal["run_tools", "final_answer", "__end__"]:
+    """Tools when the reply called some; the final answer when a limit stopped the call."""
+    finish = state.get("finish")
+    if finish in {"budget", "max_steps"}:
+        return "final_answer"
+    if finish is not None:
+        return "__end__"
+    return "run_tools"
+
+
+def route_after_tools(state: State) -> Literal["call_model", "__end__"]:
+    """Back to the model, unless the answer tool ended the question."""
+    return "__end__" if state.get("finish") is not None else "call_model"

@@ -6,13 +6,17 @@ rendered again on demand, so checkpoints stay small however many pages the model
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, ClassVar, Literal
 
 from langchain_core.messages import AnyMessage  # noqa: TC002  # LangGraph reads the hints at runtime
 from langgraph.graph.message import add_messages
+from pydantic import NonNegativeInt, PositiveInt  # noqa: TC002  # pydantic reads them
 
-from langchain_nemotron_omni.agents.document_qa.errors import SettingsError
+# typing_extensions' TypedDict: LangGraph's server builds the graph's JSON schemas with
+# pydantic, which refuses typing.TypedDict on Python < 3.12.
+from typing_extensions import TypedDict
+
+from langchain_nemotron_omni.agents.common.settings import AgentSettings
 
 Mode = Literal["direct", "tools"]
 Finish = Literal["answer", "text", "budget", "max_steps"]
@@ -107,11 +111,18 @@ class State(TypedDict, total=False):
     citations: list[Citation]
     tokens: TokenUsage
     finish: Finish | None
+    settings: dict[str, Any]
+    """The run's :class:`DocQASettings`, fixed when the question was asked."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class DocQASettings:
-    """Tunables of the agent; every field can be overridden per run through :class:`Context`.
+class DocQASettings(AgentSettings):
+    """Tunables of the agent, and the run context of its graph (one class for both).
+
+    Build the agent with them (``create_document_qa_agent(model, settings=...)``, or
+    ``DocQASettings.from_env()`` in a served graph: ``NEMOTRON_OMNI_DOCQA_BUDGET_TOKENS``,
+    ...); a run overrides the fields it names:
+    ``graph.invoke(..., context={"budget_tokens": 20000})``. The document root is
+    deliberately not here: a caller must not widen what a served graph may read.
 
     Attributes:
         budget_tokens: Most tokens (prompt and completion, all calls) one question may use.
@@ -130,62 +141,18 @@ class DocQASettings:
         search_hits: Most pages ``search_text`` lists.
     """
 
-    budget_tokens: int = 60_000
-    direct_max_pages: int = 20
-    direct_max_tokens: int = 40_000
-    dpi: int = 144
-    max_view_dpi: int = 200
-    zoom_pixels: int = 1_600_000
-    max_zoom_dpi: int = 400
-    pages_per_view: int = 4
-    image_window: int = 4
-    max_steps: int = 10
-    output_tokens: int = 4096
-    page_text_chars: int = 6000
-    search_hits: int = 8
+    env_prefix: ClassVar[str] = "NEMOTRON_OMNI_DOCQA_"
 
-    def __post_init__(self) -> None:
-        """Refuse values that cannot work.
-
-        Raises:
-            SettingsError: A field is not a positive integer (``image_window`` may be 0).
-        """
-        for field in fields(self):
-            value = getattr(self, field.name)
-            minimum = 0 if field.name in {"image_window", "direct_max_pages"} else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                msg = f"{field.name} must be an integer >= {minimum}, got {value!r}"
-                raise SettingsError(msg)
-
-
-@dataclass(kw_only=True)
-class Context:
-    """Per-run overrides of :class:`DocQASettings` (None keeps the agent's value).
-
-    Passed as ``graph.invoke(..., context=Context(budget_tokens=20_000))`` or, through the
-    LangGraph server, ``runs.wait(..., context={"budget_tokens": 20000})``. The document root
-    is deliberately not here: a caller must not widen what a served graph may read.
-    """
-
-    budget_tokens: int | None = None
-    direct_max_pages: int | None = None
-    direct_max_tokens: int | None = None
-    dpi: int | None = None
-    max_view_dpi: int | None = None
-    zoom_pixels: int | None = None
-    max_zoom_dpi: int | None = None
-    pages_per_view: int | None = None
-    image_window: int | None = None
-    max_steps: int | None = None
-    output_tokens: int | None = None
-    page_text_chars: int | None = None
-    search_hits: int | None = None
-
-    def apply(self, base: DocQASettings) -> DocQASettings:
-        """``base`` with this context's values in place of its own.
-
-        Raises:
-            SettingsError: A value is out of range.
-        """
-        changes = {f.name: getattr(self, f.name) for f in fields(self)}
-        return replace(base, **{k: v for k, v in changes.items() if v is not None})
+    budget_tokens: PositiveInt = 60_000
+    direct_max_pages: NonNegativeInt = 20
+    direct_max_tokens: PositiveInt = 40_000
+    dpi: PositiveInt = 144
+    max_view_dpi: PositiveInt = 200
+    zoom_pixels: PositiveInt = 1_600_000
+    max_zoom_dpi: PositiveInt = 400
+    pages_per_view: PositiveInt = 4
+    image_window: NonNegativeInt = 4
+    max_steps: PositiveInt = 10
+    output_tokens: PositiveInt = 4096
+    page_text_chars: PositiveInt = 6000
+    search_hits: PositiveInt = 8
