@@ -120,6 +120,7 @@ def completion_body(gen: Generation, turn: Turn) -> dict[str, Any]:
         prompt_reasoning_open=turn.reasoning_open,
         tools=parsed_tools(norm, turn.request.body),
         truncated=gen.truncated,
+        force_nonempty_content=norm.force_nonempty_content,
     )
     message = _parsing.message_fields(parsed, flavor)
     if not norm.include_reasoning:
@@ -152,6 +153,7 @@ def stream_events(gen: Generation, turn: Turn) -> Iterator[bytes]:
         flavor=turn.flavor,
         prompt_reasoning_open=turn.reasoning_open,
         tools=parsed_tools(norm, turn.request.body),
+        force_nonempty_content=norm.force_nonempty_content,
     )
     for token in gen.tokens:
         chunks.emitted += 1

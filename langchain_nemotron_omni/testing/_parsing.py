@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni.testing import _qwen3_coder as q3
 from langchain_nemotron_omni.testing._qwen3_stream import ToolStreamParser
+from langchain_nemotron_omni.testing._thought import SPLITTERS, ThoughtStream
 from langchain_nemotron_omni.testing.flavors import FLAVORS, Flavor, FlavorName, get_flavor
 
 if TYPE_CHECKING:
@@ -79,46 +80,6 @@ def _finish(*, calls: bool, truncated: bool, flavor: Flavor) -> str:
     return "length" if truncated else "stop"
 
 
-# -- non-streaming reasoning parsers ------------------------------------------------------------
-
-
-def _split_nemotron_v3(
-    text: str, *, request_enable_thinking: bool | None, prompt_reasoning_open: bool
-) -> tuple[str | None, str | None]:
-    """Split like vLLM's classic ``nemotron_v3``, whose ``extract_reasoning`` ignores the prompt."""
-    del prompt_reasoning_open
-    # Everything up to and including the first <think> goes; without </think> it is all
-    # reasoning.
-    before, sep, after = text.partition(q3.THINK_START)
-    body = after if sep else before
-    reasoning: str | None
-    content: str | None
-    if q3.THINK_END in body:
-        reasoning, _, rest = body.partition(q3.THINK_END)
-        content = rest or None
-    else:
-        reasoning, content = body, None
-    if request_enable_thinking is False and content is None:
-        reasoning, content = None, reasoning  # the nemotron_v3 swap (0.17.1-0.20)
-    return reasoning, content
-
-
-def _split_nemotron_3(
-    text: str, *, request_enable_thinking: bool | None, prompt_reasoning_open: bool
-) -> tuple[str | None, str | None]:
-    """Split like SGLang's ``nemotron_3``: reasoning only when forced; content never null."""
-    del request_enable_thinking
-    if not prompt_reasoning_open:
-        return None, text
-    body = text.replace(q3.THINK_START, "")
-    raw_reasoning, sep, rest = body.partition(q3.THINK_END)
-    return raw_reasoning or None, rest if sep else ""
-
-
-_SPLITTERS: dict[str, Callable[..., tuple[str | None, str | None]]] = {
-    "nemotron_v3": _split_nemotron_v3,
-    "nemotron_3": _split_nemotron_3,
-}
 _EXTRACTORS: dict[
     str, Callable[[str, list[dict[str, Any]] | None], tuple[list[tuple[str, str]], Any] | None]
 ] = {"vllm": q3.extract_vllm, "sglang": q3.extract_sglang}
@@ -132,6 +93,7 @@ def parse_full(  # noqa: PLR0913 - the server calls it with these keywords
     prompt_reasoning_open: bool,
     tools: list[dict[str, Any]] | None,
     truncated: bool,
+    force_nonempty_content: bool = False,
 ) -> ParsedMessage:
     """Parse a whole completion as the flavor's non-streaming path does.
 
@@ -144,15 +106,18 @@ def parse_full(  # noqa: PLR0913 - the server calls it with these keywords
         prompt_reasoning_open: Whether the rendered prompt leaves a ``<think>`` open.
         tools: The request's ``tools`` (for schema typing of values), or ``None``.
         truncated: Whether the engine stopped at ``max_tokens`` (else it stopped at eos).
+        force_nonempty_content: ``chat_template_kwargs.force_nonempty_content`` of the
+            request is true (the reasoning parsers then move a lone thought to content).
     """
     row = _row(flavor)
     reasoning: str | None = None
     content: str | None = text
     if row.reasoning_parser is not None:
-        reasoning, content = _SPLITTERS[row.reasoning_parser](
+        reasoning, content = SPLITTERS[row.reasoning_parser](
             text,
-            request_enable_thinking=request_enable_thinking,
-            prompt_reasoning_open=prompt_reasoning_open,
+            forced=prompt_reasoning_open,
+            enable_thinking=request_enable_thinking,
+            force=force_nonempty_content,
         )
     calls: list[dict[str, Any]] = []
     if tools and row.tool_parser is not None:
@@ -193,13 +158,6 @@ def message_fields(parsed: ParsedMessage, flavor: Flavor | FlavorName) -> dict[s
 
 # -- streaming -----------------------------------------------------------------------------------
 
-# Where each reasoning parser ends the thought while streaming (SGLang also at <tool_call>).
-_THOUGHT_MARKERS = {
-    "nemotron_v3": (q3.THINK_START, q3.THINK_END),
-    "nemotron_3": (q3.THINK_START, q3.THINK_END, q3.CALL_START),
-}
-_THOUGHT_REGEXES = {name: q3.marker_regex(m) for name, m in _THOUGHT_MARKERS.items()}
-
 
 class StreamParser:
     """The flavor's streaming path, fed one engine step at a time."""
@@ -210,16 +168,19 @@ class StreamParser:
         flavor: Flavor | FlavorName,
         prompt_reasoning_open: bool,
         tools: list[dict[str, Any]] | None,
+        force_nonempty_content: bool = False,
     ) -> None:
-        """Start a stream; ``prompt_reasoning_open`` as in :func:`parse_full`."""
+        """Start a stream; the arguments mean what they mean for :func:`parse_full`."""
         self._flavor = row = _row(flavor)
-        parser = row.reasoning_parser
         # vLLM checks is_reasoning_end(prompt_token_ids); SGLang forces reasoning unless
         # enable_thinking is false, which is what closes the prompt's <think>.
-        self._in_reasoning = prompt_reasoning_open and parser is not None
-        self._markers = _THOUGHT_MARKERS[parser] if parser else ()
-        self._regex = _THOUGHT_REGEXES[parser] if parser else None
-        self._buf = ""
+        self._thought = (
+            ThoughtStream(
+                row.reasoning_parser, forced=prompt_reasoning_open, force=force_nonempty_content
+            )
+            if row.reasoning_parser
+            else None
+        )
         self._tools = (
             ToolStreamParser(row.tool_parser, tools) if tools and row.tool_parser else None
         )
@@ -229,18 +190,13 @@ class StreamParser:
         """Consume one token; return the ``delta`` objects to send (possibly none)."""
         if not token:
             return []
-        events: list[Event] = []
-        rest = self._reason(token, events) if self._in_reasoning else token
-        if rest:
-            self._after_reasoning(rest, events)
-        return self._deltas(events)
+        if self._thought is None:
+            return self._deltas(self._after_thought(token))
+        return self._deltas(self._route(self._thought.feed(token)))
 
     def finish(self, *, truncated: bool) -> tuple[list[dict[str, Any]], str]:
         """End the stream: trailing deltas (e.g. remaining arguments) and the finish reason."""
-        events: list[Event] = []
-        if self._in_reasoning and self._buf:
-            events.append(("reasoning", self._buf))  # a held-back "<..." that never completed
-        self._buf = ""
+        events = self._route(self._thought.finish()) if self._thought is not None else []
         saw_call = False
         if self._tools is not None:
             events.extend(self._tools.finish())
@@ -250,37 +206,19 @@ class StreamParser:
             calls=saw_call, truncated=truncated, flavor=self._flavor
         )
 
-    # -- reasoning phase ---------------------------------------------------------------------
+    def _route(self, pieces: list[tuple[str, str]]) -> list[Event]:
+        events: list[Event] = []
+        for kind, text in pieces:
+            if kind == "reasoning":
+                events.append(("reasoning", text))
+            else:
+                events.extend(self._after_thought(text))
+        return events
 
-    def _reason(self, token: str, events: list[Event]) -> str:
-        """Split off reasoning; return the text that follows its end ("" while inside)."""
-        assert self._regex is not None  # noqa: S101 - only called with a reasoning parser
-        buf = self._buf + token
-        pos = 0
-        while True:
-            match = self._regex.search(buf, pos)
-            if match is None:
-                end = q3.safe_end(buf, pos, self._markers)
-                if end > pos:
-                    events.append(("reasoning", buf[pos:end]))
-                self._buf = buf[end:]
-                return ""
-            if match.start() > pos:
-                events.append(("reasoning", buf[pos : match.start()]))
-            marker = match.group()
-            if marker == q3.THINK_START:
-                pos = match.end()  # the <think> token never shows up in reasoning
-                continue
-            self._in_reasoning = False
-            self._buf = ""
-            # </think> is consumed; <tool_call> itself goes on to the tool parser.
-            return buf[match.end() :] if marker == q3.THINK_END else buf[match.start() :]
-
-    def _after_reasoning(self, text: str, events: list[Event]) -> None:
+    def _after_thought(self, text: str) -> list[Event]:
         if self._tools is None:
-            events.append(("content", text))
-        else:
-            events.extend(self._tools.feed(text))
+            return [("content", text)]
+        return self._tools.feed(text)
 
     # -- delta shapes ------------------------------------------------------------------------
 

@@ -63,6 +63,14 @@ class NormalizedRequest:
         value = self.request_kwargs.get("enable_thinking")
         return value if isinstance(value, bool) else None
 
+    @property
+    def force_nonempty_content(self) -> bool:
+        """The request's ``chat_template_kwargs.force_nonempty_content`` is true.
+
+        The reasoning parsers read it from the request (the template ignores it).
+        """
+        return self.request_kwargs.get("force_nonempty_content") is True
+
 
 def _expect(body: dict[str, Any], key: str, kinds: tuple[type, ...], what: str) -> Any:
     value = body.get(key)
