@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
 
@@ -31,3 +31,25 @@ WEATHER_TOOL = {
     },
 }
 """An OpenAI-format tool the scripted models call."""
+
+
+def join_deltas(
+    deltas: Sequence[dict[str, Any]], reasoning_key: str | None
+) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """Put raw OpenAI stream deltas together: ``(reasoning, content, [(name, arguments)])``.
+
+    Text fields concatenate (``None`` when no delta carried any); calls are joined by index.
+    """
+    reasoning: str | None = None
+    content: str | None = None
+    calls: dict[int, list[str]] = {}
+    for delta in deltas:
+        if reasoning_key and delta.get(reasoning_key) is not None:
+            reasoning = (reasoning or "") + delta[reasoning_key]
+        if delta.get("content") is not None:
+            content = (content or "") + delta["content"]
+        for item in delta.get("tool_calls") or ():
+            call = calls.setdefault(item["index"], ["", ""])
+            call[0] += item["function"].get("name") or ""
+            call[1] += item["function"].get("arguments") or ""
+    return reasoning, content, [(name, args) for name, args in (calls[i] for i in sorted(calls))]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -126,3 +128,20 @@ def test_hosted_answers_use_the_front_ends_names(hosted: Hosted) -> None:
     assert [k for k in message if "reasoning" in k] == list(front.reasoning_fields)
     streamed = "".join(d.get(front.reasoning_fields[0]) or "" for d in deltas)
     assert streamed == message[front.reasoning_fields[0]] == "Thinking.\n"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_fake_server_docs_run() -> None:
+    blocks = _python_blocks((ROOT / "docs" / "fake-server.md").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.partition("## Testing against a scripted server")[2].partition("\n## ")[0]
+    blocks += _python_blocks(section)
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, "<docs>", "exec"), {})  # noqa: S102 - our own documentation

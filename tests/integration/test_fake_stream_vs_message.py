@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from langchain_nemotron_omni.testing import FLAVOR_TABLE, FLAVORS, FakeNemotronServer, Flavor
-from tests.streams import WEATHER_TOOL
+from tests.streams import WEATHER_TOOL, join_deltas
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -95,23 +95,13 @@ def assemble(row: Flavor, chunks: list[dict[str, Any]]) -> Stream:
     out = Stream()
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     assert chunks[0]["choices"][0]["delta"]["content"] == ""
-    calls: dict[int, list[str]] = {}
     for chunk in chunks[1:]:
         (choice,) = chunk["choices"]
-        delta = choice["delta"]
-        out.deltas.append(delta)
+        out.deltas.append(choice["delta"])
         if choice["finish_reason"] is not None:
             out.finish_reason = choice["finish_reason"]
-        for key in row.reasoning_fields[:1]:
-            if delta.get(key) is not None:
-                out.reasoning = (out.reasoning or "") + delta[key]
-        if delta.get("content") is not None:
-            out.content = (out.content or "") + delta["content"]
-        for item in delta.get("tool_calls") or ():
-            call = calls.setdefault(item["index"], ["", ""])
-            call[0] += item["function"].get("name") or ""
-            call[1] += item["function"].get("arguments") or ""
-    out.calls = [(name, args) for name, args in (calls[i] for i in sorted(calls))]
+    fields = row.reasoning_fields
+    out.reasoning, out.content, out.calls = join_deltas(out.deltas, fields[0] if fields else None)
     return out
 
 

@@ -1,4 +1,4 @@
-"""The fake server's parsers against ``shared/reference/wire-format.md`` (sections 1, 2, 6)."""
+"""The fake server's parsers, row by row (see ``docs/fake-server.md``)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from langchain_nemotron_omni.testing import FLAVOR_TABLE, FLAVORS, FlavorName
 from langchain_nemotron_omni.testing._parsing import StreamParser, parse_full, tokenize
+from tests.streams import join_deltas
 
 TOOLS: list[dict[str, Any]] = [
     {
@@ -88,19 +89,10 @@ def run(  # noqa: PLR0913 - the parsers' own switches
         out.deltas.extend(parser.feed(token))
     trailing, out.s_finish = parser.finish(truncated=truncated)
     out.deltas.extend(trailing)
-    row = FLAVOR_TABLE[flavor]
-    calls: dict[int, list[str]] = {}
-    for delta in out.deltas:
-        for key in row.reasoning_fields[:1]:
-            if delta.get(key) is not None:
-                out.s_reasoning = (out.s_reasoning or "") + delta[key]
-        if delta.get("content") is not None:
-            out.s_content = (out.s_content or "") + delta["content"]
-        for item in delta.get("tool_calls") or ():
-            call = calls.setdefault(item["index"], ["", ""])
-            call[0] += item["function"].get("name") or ""
-            call[1] += item["function"].get("arguments") or ""
-    out.s_calls = [(name, args) for name, args in (calls[i] for i in sorted(calls))]
+    fields = FLAVOR_TABLE[flavor].reasoning_fields
+    out.s_reasoning, out.s_content, out.s_calls = join_deltas(
+        out.deltas, fields[0] if fields else None
+    )
     return out
 
 
