@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_document_qa_agent
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import PdfFile, RenderCache
+from langchain_nemotron_omni.media.pdf import PdfDocument
 from langchain_nemotron_omni.testing import FakeNemotronServer
 
 if TYPE_CHECKING:
@@ -87,13 +89,22 @@ def bench_tokens(root: Path, budget: int) -> list[dict[str, Any]]:
 
 
 def bench_pdf(path: Path, samples: int) -> list[tuple[str, float]]:
-    doc = PdfFile(path)
+    doc = PdfDocument(path)
     try:
         start = time.perf_counter()
         for index in range(doc.page_count):
             doc.text(index)
         timings = [("text layer, per page", (time.perf_counter() - start) / doc.page_count)]
-        library = Library([doc], RenderCache())
+        library = Library.open(
+            [str(path)],
+            path.parent,
+            cache=DocumentCache(),
+            renders=RenderCache(),
+            indexes=IndexCache(),
+        )
+        start = time.perf_counter()
+        library.load_indexes()
+        timings.append((f"index {doc.page_count} pages (text + FTS5)", time.perf_counter() - start))
         start = time.perf_counter()
         library.search("recycled aluminium Halvorsen", None, 8)
         timings.append((f"search_text over {doc.page_count} pages", time.perf_counter() - start))
@@ -105,7 +116,7 @@ def bench_pdf(path: Path, samples: int) -> list[tuple[str, float]]:
                 start = time.perf_counter()
                 doc.render(index, dpi)
                 times.append(time.perf_counter() - start)
-            timings.append((f"render + PNG at {dpi} dpi, per page", statistics.median(times)))
+            timings.append((f"render + JPEG at {dpi} dpi, per page", statistics.median(times)))
         start = time.perf_counter()
         doc.render(indices[1], 288, (0.05, 0.25, 0.95, 0.65))
         timings.append(("zoom (region at 288 dpi)", time.perf_counter() - start))

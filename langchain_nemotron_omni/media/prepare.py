@@ -168,7 +168,7 @@ class Preparer:
         dpi: float,
         max_pixels: int,
     ) -> PreparedPDF:
-        """Render a PDF's pages to PNG data URLs (cached)."""
+        """Render a PDF's pages to image data URLs (cached)."""
         page_key = pages if isinstance(pages, (str, int)) or pages is None else tuple(pages)
         key: Hashable = (
             media.cache_key,
@@ -190,9 +190,9 @@ class Preparer:
                 max_pages=self.options.pdf_max_pages,
                 what=media.what,
             ):
-                url = data_url_from_bytes(page.png, "image/png")
-                digest = hashlib.sha256(page.png).hexdigest()
-                image = Prepared(url, "image/png", digest, len(url))
+                url = data_url_from_bytes(page.data, page.mime)
+                digest = hashlib.sha256(page.data).hexdigest()
+                image = Prepared(url, page.mime, digest, len(url))
                 pages_out.append(PreparedPage(page.title, image))
             rendered = PreparedPDF(tuple(pages_out))
             self._store(key, rendered)

@@ -395,6 +395,9 @@ def _cli(
 ) -> tuple[int, str, str]:
     import argparse  # noqa: PLC0415
     import io  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    monkeypatch.setenv("XDG_CACHE_HOME", tempfile.mkdtemp())  # a fresh index cache each run
 
     for name in (
         "NEMOTRON_OMNI_BASE_URL",
@@ -439,4 +442,4 @@ def test_cli_reports_a_bad_file_without_a_traceback(
     code, out, err = _cli(["doc-qa", str(root / "locked.pdf"), "What is it?"], monkeypatch, capsys)
     assert code == 2
     assert out == ""
-    assert err.startswith(f"nemotron-omni doc-qa: {root / 'locked.pdf'}: the PDF is encrypted")
+    assert err.startswith(f"nemotron-omni doc-qa: {root / 'locked.pdf'}: 'locked.pdf' is password")

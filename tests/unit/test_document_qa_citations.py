@@ -13,8 +13,9 @@ from langchain_nemotron_omni.agents.document_qa.citations import (
     says_not_found,
     split_page_list,
 )
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import DocumentCache, RenderCache
 from tests.document_qa_pdfs import make_deck, make_report
 
 
@@ -23,23 +24,30 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     root = tmp_path_factory.mktemp("cite")
     make_report(root / "report.pdf", pages=12)  # labels i-iv, then 1-8
     make_deck(root / "deck.pdf")  # labels S-1..S-6
-    return Library.open(["report.pdf", "deck.pdf"], root, DocumentCache(), RenderCache())
+    return Library.open(
+        ["report.pdf", "deck.pdf"],
+        root,
+        cache=DocumentCache(),
+        renders=RenderCache(),
+        indexes=IndexCache(),
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "pages"),
     [
-        ("The answer is 42.\nPages: 12, 14", ["12", "14"]),
-        ("Answer.\npages: 3-5 and 9", ["3", "4", "5", "9"]),
-        ("Answer.\n**Pages:** 7", ["7"]),
+        ("The answer is 42.\nPages: 12, 14", [12, 14]),
+        ("Answer.\npages: 3-5 and 9", [3, 4, 5, 9]),
+        ("Answer.\n**Pages:** 7", [7]),
         ("Not in the document.\nPages: none", []),
-        ("See page 12 and pages 14, 15.", ["12", "14", "15"]),
-        ("As p. 3 shows", ["3"]),
-        ("Two lines.\nPages: 1\nPages: 2", ["2"]),
+        ("See page 12 and pages 14, 15.", [12, 14, 15]),
+        ("As p. 3 shows", [3]),
+        ("Two lines.\nPages: 1\nPages: 2", [2]),
+        ("Front matter.\nPages: iv, 2", ["iv", 2]),
         ("No pages mentioned at all.", []),
     ],
 )
-def test_pages_are_read_from_plain_text(text: str, pages: list[str]) -> None:
+def test_pages_are_read_from_plain_text(text: str, pages: list[int | str]) -> None:
     assert pages_from_text(text) == pages
 
 
@@ -69,15 +77,36 @@ def test_numbers_labels_and_documents_resolve(library: Library) -> None:
         (1, 3, 2, "iii"),
         (2, 3, 2, "S-3"),
         (2, 1, 0, "S-1"),
-        (1, 7, 6, "3"),
+        (1, 11, 10, "7"),  # the page printed 7, not the 7th page
     ]
     assert [c["seen"] for c in citations] == [True, False, False, False, False]
     assert citations[2]["document"] == "deck.pdf"
 
 
 def test_unknown_pages_and_repeats_are_dropped(library: Library) -> None:
-    items: list[object] = [0, 13, "3:1", "xyz", True, "6", 6, "2:7"]
+    items: list[object] = [0, 13, "3:1", "xyz", True, "2:7", 6, 6.0]
     assert [(c["doc"], c["page"]) for c in resolve_citations(library, items, set())] == [(1, 6)]
+
+
+@pytest.mark.parametrize(
+    ("cited", "doc", "index", "label"),
+    [
+        ("8", 1, 11, "8"),  # printed 8 is the 12th page: roman front matter comes first
+        ("iv", 1, 3, "iv"),
+        ("IV", 1, 3, "iv"),
+        (8, 1, 7, "4"),  # an integer is a page number
+        ("2:S-6", 2, 5, "S-6"),  # a prefixed label of the second document
+        ("deck.pdf:S-2", 2, 1, "S-2"),
+        ("2:5", 2, 4, "S-5"),  # no page of the deck is printed "5": its 5th page
+        ("#8", 1, 7, "4"),  # "#N" is a page number too
+        ("2:#3", 2, 2, "S-3"),
+    ],
+)
+def test_printed_labels_resolve_through_the_label_table(
+    library: Library, cited: object, doc: int, index: int, label: str
+) -> None:
+    [citation] = resolve_citations(library, [cited], set())
+    assert (citation["doc"], citation["index"], citation["label"]) == (doc, index, label)
 
 
 def test_citations_print_number_and_label(library: Library) -> None:
@@ -93,7 +122,9 @@ def test_a_plain_labelled_page_prints_once(tmp_path: Path) -> None:
         canvas.drawString(72, 700, "text")
         canvas.showPage()
     canvas.save()
-    plain = Library.open(["plain.pdf"], tmp_path, DocumentCache(), RenderCache())
+    plain = Library.open(
+        ["plain.pdf"], tmp_path, cache=DocumentCache(), renders=RenderCache(), indexes=IndexCache()
+    )
     citations = resolve_citations(plain, [2], set())
     assert citations[0]["label"] == ""
     assert format_citations(citations) == "plain.pdf p. 2"

@@ -15,6 +15,12 @@ from langchain_nemotron_omni.agents.document_qa import (
     EncryptedPDFError,
     UnsupportedDocumentError,
 )
+from langchain_nemotron_omni.agents.document_qa.documents import (
+    DocumentCache,
+    ImageDocument,
+    RenderCache,
+    open_document,
+)
 from langchain_nemotron_omni.agents.document_qa.page_labels import (
     describe_labels,
     find_label,
@@ -23,16 +29,8 @@ from langchain_nemotron_omni.agents.document_qa.page_labels import (
     page_title,
     roman_to_int,
 )
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import (
-    DocumentCache,
-    ImageFile,
-    PdfFile,
-    RenderCache,
-    clean_text,
-    normalize_box,
-    open_document,
-)
-from langchain_nemotron_omni.agents.document_qa.search import query_terms, rank_pages, snippet
+from langchain_nemotron_omni.agents.document_qa.search import PageSearch, query_terms
+from langchain_nemotron_omni.media.pdf import PdfDocument, clean_text, normalize_box
 from tests.document_qa_pdfs import (
     FACT_SENTENCE,
     ReportLayout,
@@ -49,16 +47,16 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PdfFile, ReportLayout]]:
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PdfDocument, ReportLayout]]:
     path = tmp_path_factory.mktemp("pdf") / "report.pdf"
     layout = make_report(path, pages=40)
     doc = open_document(path)
-    assert isinstance(doc, PdfFile)
+    assert isinstance(doc, PdfDocument)
     yield doc, layout
     doc.close()
 
 
-def test_pages_labels_and_outline(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_pages_labels_and_outline(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
     assert doc.page_count == 40
     assert [doc.label(i) for i in (0, 3, 4, 39)] == ["i", "iv", "1", "36"]
@@ -71,7 +69,7 @@ def test_pages_labels_and_outline(report: tuple[PdfFile, ReportLayout]) -> None:
         doc.label(40)
 
 
-def test_text_is_clean_and_scans_have_none(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_text_is_clean_and_scans_have_none(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
     text = doc.text(layout.fact)
     assert FACT_SENTENCE in text
@@ -80,23 +78,23 @@ def test_text_is_clean_and_scans_have_none(report: tuple[PdfFile, ReportLayout])
     assert "Nordics 41.2 47.9" in doc.text(layout.table).splitlines()
 
 
-def test_locate_and_text_in_box_agree(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_locate_and_text_in_box_agree(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
-    box = doc.locate(layout.table, "nordics")
-    assert box is not None
+    [box] = doc.find(layout.table, "nordics")
     x0, y0, x1, y1 = box
     assert 0 < x0 < x1 < 0.5
     assert 0.1 < y0 < y1 < 0.5
     padded = (0.0, y0 - 0.002, 1.0, y1 + 0.002)
     assert doc.text_in_box(layout.table, padded) == "Nordics 41.2 47.9"
-    assert doc.locate(layout.table, "zebra") is None
+    assert doc.find(layout.table, "zebra") == []
 
 
-def test_render_sizes_follow_dpi_and_crop(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_render_sizes_follow_dpi_and_crop(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
     page = doc.render(layout.chart, 72)
     assert (page.width, page.height) == (612, 792)
-    assert Image.open(io.BytesIO(page.png)).size == (612, 792)
+    with Image.open(io.BytesIO(page.data)) as image:
+        assert (image.format, image.size, page.mime) == ("JPEG", (612, 792), "image/jpeg")
     half = doc.render(layout.chart, 144, (0.0, 0.5, 1.0, 1.0))
     assert (half.width, half.height) == (1224, 792)
     capped = doc.render(layout.chart, 1200, max_pixels=1_000_000)
@@ -104,7 +102,7 @@ def test_render_sizes_follow_dpi_and_crop(report: tuple[PdfFile, ReportLayout]) 
     assert capped.dpi < 1200
 
 
-def test_the_crop_shows_the_right_region(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_the_crop_shows_the_right_region(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
     # The scan's red stamp sits in its lower right; the upper left has none.
     stamp = doc.render(layout.scanned, 72, (0.55, 0.65, 0.9, 0.92))
@@ -118,15 +116,15 @@ def test_the_crop_shows_the_right_region(report: tuple[PdfFile, ReportLayout]) -
             if r > 150 and g < 90
         )
 
-    assert reds(stamp.png) > 200
-    assert reds(corner.png) == 0
+    assert reds(stamp.data) > 200
+    assert reds(corner.data) == 0
 
 
 def test_images_are_one_page_documents(tmp_path: Path) -> None:
     path = tmp_path / "scan.png"
     scanned_image().save(path)
     doc = open_document(path)
-    assert isinstance(doc, ImageFile)
+    assert isinstance(doc, ImageDocument)
     assert (doc.page_count, doc.label(0), doc.text(0), doc.outline()) == (1, "", "", [])
     full = doc.render(0, 144)
     assert (full.width, full.height) == (850, 1100)  # its own resolution, never upscaled
@@ -137,8 +135,8 @@ def test_images_are_one_page_documents(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
-        (make_encrypted, EncryptedPDFError, "needs a password"),
-        (make_corrupt, CorruptDocumentError, "data format error"),
+        (make_encrypted, EncryptedPDFError, "password-protected"),
+        (make_corrupt, CorruptDocumentError, "not a readable PDF"),
         (make_empty, EmptyDocumentError, "has no pages"),
     ],
 )
@@ -188,14 +186,15 @@ def test_document_cache_reopens_a_changed_file(tmp_path: Path) -> None:
     assert second.page_count == 8
 
 
-def test_render_cache_returns_the_same_render(report: tuple[PdfFile, ReportLayout]) -> None:
+def test_render_cache_returns_the_same_render(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, _ = report
-    cache = RenderCache(size=2)
-    one = cache.render(doc, 1, 72, None)
-    assert cache.render(doc, 1, 72, None) is one
-    cache.render(doc, 2, 72, None)
-    cache.render(doc, 3, 72, None)
-    assert cache.render(doc, 1, 72, None) is not one  # evicted
+    one = doc.render(1, 72)
+    cache = RenderCache(max_bytes=int(one.nbytes * 2.5))
+    one = cache.render(doc, "r", 1, 72, None)
+    assert cache.render(doc, "r", 1, 72, None) is one
+    cache.render(doc, "r", 2, 72, None)
+    cache.render(doc, "r", 3, 72, None)
+    assert cache.render(doc, "r", 1, 72, None) is not one  # evicted
 
 
 def test_boxes_are_clamped_and_ordered() -> None:
@@ -237,31 +236,48 @@ def test_roman_numerals_and_label_runs() -> None:
     assert page_title(5, "5") == page_title(5, "") == "Page 5"
 
 
-def test_search_prefers_rare_words_and_whole_phrases() -> None:
+def test_search_ranks_stems_phrases_and_section_titles() -> None:
     texts = [
         "The annual report covers revenue.",
         "Revenue grew. The Halvorsen plant recycled aluminium.",
         "Annual report revenue revenue revenue.",
         "recycled aluminium recycled aluminium everywhere",
+        "Nothing to see here.",
     ]
     assert query_terms("How much aluminium did the Halvorsen plant recycle?") == [
+        "much",
         "aluminium",
         "halvorsen",
         "plant",
         "recycle",
     ]
-    matches = rank_pages(texts, "Halvorsen plant aluminium")
-    assert [m.page for m in matches] == [1, 3]
-    assert matches[0].terms[0] == "halvorsen"  # rarest first
-    phrase = rank_pages(["the annual report", "report annual the"], "annual report")
-    assert [m.page for m in phrase] == [0, 1]
-    assert phrase[0].score > phrase[1].score
-    assert rank_pages(texts, "the of and") == []
+    search = PageSearch(texts, ["", "", "", "", "Chapter 4: Plant recycling"])
+    matches = search.search("How much aluminium did the Halvorsen plant recycle?", 5)
+    assert matches[0].page == 1  # the rare name, and "recycle" matches "recycled" (stems)
+    assert "halvorsen" in matches[0].terms
+    assert 4 in [m.page for m in matches]  # found through its section title alone
+    phrase = PageSearch(["the annual report", "report annual the"], ["", ""])
+    ranked = phrase.search("annual report", 2)
+    assert [m.page for m in ranked] == [0, 1]
+    assert ranked[0].score > ranked[1].score
+    assert search.search("the of and", 5) == []
+    assert search.search('"unbalanced quote AND OR NEAR(', 5) == []  # no FTS syntax leaks
 
 
-def test_snippet_centres_on_the_term() -> None:
-    text = "x " * 300 + "the needle is here " + "y " * 300
-    cut = snippet(text, "needle", width=60)
-    assert "needle" in cut
-    assert cut.startswith("...")
-    assert cut.endswith("...")
+def test_outline_of_any_depth_without_warnings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+    path = tmp_path / "deep.pdf"
+    canvas = Canvas(str(path))
+    for depth in range(9):
+        canvas.bookmarkPage(f"p{depth}")
+        canvas.addOutlineEntry(f"Level {depth}", f"p{depth}", level=depth)
+        canvas.drawString(72, 700, f"Page at depth {depth}")
+        canvas.showPage()
+    canvas.save()
+    with PdfDocument(path) as doc, caplog.at_level("DEBUG"):
+        outline = doc.outline()
+    assert [(e.title, e.level, e.page) for e in outline] == [(f"Level {d}", d, d) for d in range(9)]
+    assert not [r for r in caplog.records if "recursion" in r.getMessage()]

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langchain_core.messages import HumanMessage, ToolMessage
 
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
 from langchain_nemotron_omni.agents.document_qa.model_input import (
     estimate_stored,
     expand,
     page_message,
 )
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import DocumentCache, RenderCache
 from langchain_nemotron_omni.agents.document_qa.state import DocQASettings, PageRef
 from langchain_nemotron_omni.agents.document_qa.tokens import estimate_messages
 from langchain_nemotron_omni.agents.document_qa.tools import ToolRunner, tool_schemas
@@ -29,7 +30,9 @@ SETTINGS = DocQASettings()
 def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, ReportLayout]:
     root = tmp_path_factory.mktemp("tools")
     layout = make_report(root / "report.pdf", pages=30)
-    return Library.open(["report.pdf"], root, DocumentCache(), RenderCache()), layout
+    return Library.open(
+        ["report.pdf"], root, cache=DocumentCache(), renders=RenderCache(), indexes=IndexCache()
+    ), layout
 
 
 def _run(library: Library, name: str, room: int = 100_000, **args: Any) -> Any:

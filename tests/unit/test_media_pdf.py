@@ -32,8 +32,18 @@ def test_render_all_pages_at_the_requested_dpi(tmp_path: Path) -> None:
     assert all(p.label is None for p in pages)  # no page labels in this PDF
     # US letter at 72 dpi is 612 x 792 points = pixels.
     assert {(p.width, p.height) for p in pages} == {(612, 792)}
-    with Image.open(io.BytesIO(pages[0].png)) as image:
-        assert (image.format, image.size) == ("PNG", (612, 792))
+    with Image.open(io.BytesIO(pages[0].data)) as image:  # JPEG unless PNG is asked for
+        assert (image.format, image.size, pages[0].mime) == ("JPEG", (612, 792), "image/jpeg")
+    (png,) = render_pages(path, pages=1, dpi=72, fmt="png")
+    with Image.open(io.BytesIO(png.data)) as image:
+        assert (image.format, png.mime) == ("PNG", "image/png")
+
+
+def test_long_documents_render_in_worker_processes_identically(tmp_path: Path) -> None:
+    path = ms.write_pdf(tmp_path / "long.pdf", [f"Page {n}" for n in range(1, 15)])
+    parallel = render_pages(path, dpi=36, fmt="png")  # 14 pages: rendered by workers
+    serial = [render_pages(path, pages=n, dpi=36, fmt="png")[0] for n in range(1, 15)]
+    assert [p.data for p in parallel] == [p.data for p in serial]
 
 
 def test_page_selection_and_labels(tmp_path: Path) -> None:
@@ -64,7 +74,7 @@ def test_scanned_pdf_renders_with_empty_text(tmp_path: Path) -> None:
     assert page_texts(path) == ["", ""]
     pages = render_pages(path, dpi=50)
     assert len(pages) == 2
-    with Image.open(io.BytesIO(pages[0].png)) as image:
+    with Image.open(io.BytesIO(pages[0].data)) as image:
         # The black bar of the scan is in the rendered pixels.
         darkest = image.convert("L").getextrema()[0]
         assert isinstance(darkest, int)

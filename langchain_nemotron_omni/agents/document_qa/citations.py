@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.document_qa.state import Citation
 
 _ITEM = re.compile(
-    r"^(?:(?:doc(?:ument)?\s*)?(?P<doc>[^:]+?)\s*:\s*)?(?:(?:page|p\.?|pp\.?)\s*)?(?P<page>[\w.-]+)$",
+    r"^(?:(?:doc(?:ument)?\s*)?(?P<doc>[^:]+?)\s*:\s*)?(?:(?:page|p\.?|pp\.?)\s*)?(?P<number>#)?(?P<page>[\w.-]+)$",
     re.IGNORECASE,
 )
 _PAGES_LINE = re.compile(
@@ -55,12 +55,18 @@ def split_page_list(text: str) -> list[str]:
     return [page for part in _SPLIT.split(text) if part.strip() for page in _expand(part)]
 
 
-def pages_from_text(text: str) -> list[str]:
-    """The pages a plain-text answer cites: its last ``Pages:`` line, else ``page N`` mentions."""
+def pages_from_text(text: str) -> list[int | str]:
+    """The pages a plain-text answer cites: its last ``Pages:`` line, else ``page N`` mentions.
+
+    The final-answer prompt asks for page numbers, so digits are page numbers (integers);
+    anything else (``iv``) is a printed label.
+    """
     lines = _PAGES_LINE.findall(text)
     if lines:
-        return split_page_list(lines[-1])
-    return [page for m in _PAGE_MENTION.finditer(text) for page in split_page_list(m["list"])]
+        items = split_page_list(lines[-1])
+    else:
+        items = [p for m in _PAGE_MENTION.finditer(text) for p in split_page_list(m["list"])]
+    return [int(item) if item.isdigit() else item for item in items]
 
 
 def says_not_found(text: str) -> bool:
@@ -82,26 +88,37 @@ def _doc_number(library: Library, text: str | None) -> int | None:
     return names.index(text.lower()) + 1 if text.lower() in names else None
 
 
-def _resolve(library: Library, item: object) -> tuple[int, int] | None:
-    """(document number, 0-based index) of one cited item, or None when it names no page."""
+def _resolve(library: Library, item: object) -> tuple[int, int] | None:  # noqa: PLR0911
+    """(document number, 0-based index) of one cited item, or None when it names no page.
+
+    An integer (or ``"#14"``) is a page number (1-based, file order). A string is what is
+    printed on the page, resolved through the page-label table (``"10"`` is the page printed
+    10, which may be the 14th page); only a string that is no page's label is read as a page
+    number.
+    """
     if isinstance(item, bool):
         return None
     if isinstance(item, int):
-        number, page = 1, str(item)
-    else:
-        match = _ITEM.match(str(item).strip())
-        if not match:
-            return None
-        resolved = _doc_number(library, match["doc"])
-        if resolved is None:
-            return None
-        number, page = resolved, match["page"]
+        doc = library.docs[0]
+        return (1, item - 1) if 1 <= item <= doc.page_count else None
+    if isinstance(item, float) and item.is_integer():
+        return _resolve(library, int(item))
+    match = _ITEM.match(str(item).strip())
+    number = _doc_number(library, match["doc"]) if match else None
+    if match is None or number is None:
+        return None
+    page = match["page"]
     doc = library.docs[number - 1]
-    if page.isdigit():
-        index = int(page) - 1
-        return (number, index) if 0 <= index < doc.page_count else None
-    labelled = find_label([doc.label(i) for i in range(doc.page_count)], page)
-    return (number, labelled) if labelled is not None else None
+    if match["number"]:  # "#14": the 14th page, whatever is printed on it
+        return (
+            (number, int(page) - 1) if page.isdigit() and 1 <= int(page) <= doc.page_count else None
+        )
+    labelled = find_label(doc.labels, page)
+    if labelled is not None:
+        return number, labelled
+    if page.isdigit() and 1 <= int(page) <= doc.page_count:
+        return number, int(page) - 1
+    return None
 
 
 def resolve_citations(
@@ -129,15 +146,23 @@ def resolve_citations(
                 "index": index,
                 "label": doc.label(index),
                 "seen": seen_key(number, index) in seen,
+                "boxes": [],
             }
         )
     return out
 
 
+def unread(citations: Sequence[Citation]) -> list[Citation]:
+    """The citations of pages the model never read or viewed."""
+    return [c for c in citations if not c["seen"]]
+
+
+def format_citation(c: Citation) -> str:
+    """``report.pdf p. 187 (printed 183)``."""
+    printed = f" (printed {c['label']})" if c["label"] and c["label"] != str(c["page"]) else ""
+    return f"{c['document']} p. {c['page']}{printed}"
+
+
 def format_citations(citations: Sequence[Citation]) -> str:
-    """``report.pdf p. 187 (printed 183)`` for each citation, joined by ``; ``."""
-    parts = []
-    for c in citations:
-        printed = f" (printed {c['label']})" if c["label"] and c["label"] != str(c["page"]) else ""
-        parts.append(f"{c['document']} p. {c['page']}{printed}")
-    return "; ".join(parts)
+    """Each citation as :func:`format_citation`, joined by ``; ``."""
+    return "; ".join(format_citation(c) for c in citations)

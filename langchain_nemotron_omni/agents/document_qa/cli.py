@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from langchain_core.messages import AIMessage
 
-from langchain_nemotron_omni.agents.document_qa.citations import format_citations
+from langchain_nemotron_omni.agents.document_qa.citations import format_citations, unread
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
+from langchain_nemotron_omni.agents.document_qa.documents import open_document
 from langchain_nemotron_omni.agents.document_qa.graph import create_document_qa_agent
+from langchain_nemotron_omni.agents.document_qa.index import default_index_dir
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import open_document
 from langchain_nemotron_omni.agents.document_qa.state import DocQASettings
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
@@ -66,6 +67,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--model", default=None)
     parser.add_argument("--no-thinking", action="store_true", help="answer without thinking")
+    parser.add_argument(
+        "--index-dir",
+        default=None,
+        help=f"where text indexes of documents are kept (default {default_index_dir()})",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(handler=run)
     return parser
@@ -119,10 +125,16 @@ def write_result(result: OutputState, out: TextIO) -> None:
     """Print the answer, where it comes from, and what it cost."""
     out.write(f"{result.get('answer', '').strip()}\n\n")
     citations = result.get("citations") or []
-    if result.get("found") and citations:
-        out.write(f"Sources: {format_citations(citations)}\n")
+    read = [c for c in citations if c["seen"]]
+    if result.get("found") and read:
+        out.write(f"Sources: {format_citations(read)}\n")
     else:
         out.write("Sources: none (the answer was not found in the pages read)\n")
+    if not_read := unread(citations):
+        out.write(
+            f"Also cited, but never read by the model (not evidence): "
+            f"{format_citations(not_read)}\n"
+        )
     tokens = result.get("tokens")
     if tokens:
         out.write(
@@ -148,7 +160,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
             if demo:
                 out.write(f"Demo mode: no endpoint configured.\n{HOW_TO_CONNECT}\n\n")
             agent = create_document_qa_agent(
-                ChatNemotronOmni(**params), allowed_root=root, settings=settings
+                ChatNemotronOmni(**params),
+                allowed_root=root,
+                settings=settings,
+                index_dir=args.index_dir or default_index_dir(),
             )
             result: OutputState = {}
             stream = agent.stream(

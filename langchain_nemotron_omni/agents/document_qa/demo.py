@@ -182,7 +182,7 @@ def _loop(request: ChatRequest, question: str) -> Step:  # one branch per situat
         terms = next((t for d, p, t in hits if (d, p) == (doc, page)), query_terms(question))
         line = best_line(last_result[head.end() :], terms)
         if line and len(terms) > 1:
-            cited = page if doc == 1 else f"{doc}:{page}"
+            cited = page if doc == 1 else f"{doc}:#{page}"
             return f"Page {page} says it.", "answer", _answer(line, [cited], found=True)
     read = {(int(a.get("doc") or 1), int(a["page"])) for n, a in calls if n == "read_page_text"}
     unread = [(d, p) for d, p, _ in hits if (d, p) not in read]

@@ -34,12 +34,17 @@ from langchain_nemotron_omni.agents.common import (
 from langchain_nemotron_omni.agents.document_qa import prompts
 from langchain_nemotron_omni.agents.document_qa.accounting import charge, new_usage
 from langchain_nemotron_omni.agents.document_qa.citations import (
+    format_citation,
     pages_from_text,
     resolve_citations,
     says_not_found,
     seen_key,
+    unread,
 )
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
 from langchain_nemotron_omni.agents.document_qa.errors import QuestionInputError
+from langchain_nemotron_omni.agents.document_qa.evidence import passage_boxes
+from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
 from langchain_nemotron_omni.agents.document_qa.model_input import (
     estimate_stored,
@@ -47,7 +52,6 @@ from langchain_nemotron_omni.agents.document_qa.model_input import (
     page_message,
 )
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_root
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import DocumentCache, RenderCache
 from langchain_nemotron_omni.agents.document_qa.state import (
     DocQASettings,
     Finish,
@@ -76,7 +80,10 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.runtime import Runtime
+    from langgraph.store.base import BaseStore
     from langgraph.types import Checkpointer
+
+    from langchain_nemotron_omni.agents.document_qa.state import Citation
 
 AGENT = "document_qa"
 _FINAL_MARGIN = 1500
@@ -92,12 +99,14 @@ class _Agent:
         model: ModelSource[DocQASettings],
         root: str | os.PathLike[str],
         settings: DocQASettings,
+        index_dir: str | os.PathLike[str] | None,
     ) -> None:
         self.model_source = model
         self._root = root
         self.settings = settings
         self.documents = DocumentCache()
         self.renders = RenderCache()
+        self.indexes = IndexCache(index_dir)
 
     # -- shared helpers ---------------------------------------------------------------------
 
@@ -110,10 +119,20 @@ class _Agent:
         """The settings the question was asked with."""
         return run_settings(self.settings, state)
 
-    def library(self, state: State) -> Library:
+    def library(self, state: State, runtime: Runtime[DocQASettings]) -> Library:
         """The question's documents, re-checked against the root (state can be edited)."""
         paths = [info["path"] for info in state.get("docs", [])]
-        return Library.open(paths, self.root, self.documents, self.renders)
+        return self._open(paths, runtime.store)
+
+    def _open(self, paths: Sequence[str], store: BaseStore | None) -> Library:
+        return Library.open(
+            paths,
+            self.root,
+            cache=self.documents,
+            renders=self.renders,
+            indexes=self.indexes,
+            store=store,
+        )
 
     def _invoke(
         self, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], settings: DocQASettings
@@ -146,15 +165,14 @@ class _Agent:
         if isinstance(documents, str) or not documents:
             msg = "documents must be a non-empty list of paths under the allowed root"
             raise QuestionInputError(msg)
-        library = Library.open(documents, self.root, self.documents, self.renders)
-        library.load_text(self._progress("reading text"))
+        library = self._open(documents, runtime.store)
+        for name, count, source in library.load_indexes(self._progress("reading text")):
+            emit(AGENT, "index", document=name, pages=count, source=source)
         all_pages = library.all_pages_cost(settings.dpi)
         pages = library.page_count()
-        direct_prompt = all_pages + text_tokens(question) + 400
-        direct = (
-            pages <= settings.direct_max_pages
-            and all_pages <= settings.direct_max_tokens
-            and direct_prompt + settings.output_tokens <= settings.budget_tokens
+        direct_call = all_pages + text_tokens(question) + 400 + settings.output_tokens
+        direct = pages <= settings.direct_max_pages and direct_call <= min(
+            settings.context_tokens, settings.budget_tokens
         )
         seen: list[str] = []
         if direct:
@@ -199,10 +217,10 @@ class _Agent:
             )
         )
 
-    def call_model(self, state: State) -> dict[str, Any]:
+    def call_model(self, state: State, runtime: Runtime[DocQASettings]) -> dict[str, Any]:
         """Call the model with tools, unless the budget or step limit says to answer now."""
         settings = self.settings_of(state)
-        library = self.library(state)
+        library = self.library(state, runtime)
         direct = state.get("mode") == "direct"
         usage = state["tokens"]
         calibration = Calibration(text_factor=state.get("text_factor", 1.0))
@@ -222,9 +240,18 @@ class _Agent:
         request = [system, *expand(state["messages"], library, window, self._progress("rendering"))]
         estimate = estimate_messages(request, tools)
         reply = self._invoke(request, tools, settings)
+        tokens = charge(usage, estimate, calibration, reply)
+        emit(
+            AGENT,
+            "model",
+            step=state.get("steps", 0) + 1,
+            tools=[call["name"] for call in reply.tool_calls],
+            tokens=tokens["total"],
+            budget=tokens["budget"],
+        )
         update: dict[str, Any] = {
             "messages": [reply],
-            "tokens": charge(usage, estimate, calibration, reply),
+            "tokens": tokens,
             "text_factor": calibration.text_factor,
             "steps": state.get("steps", 0) + 1,
         }
@@ -235,24 +262,29 @@ class _Agent:
     def _text_answer(
         self, library: Library, reply: AIMessage, seen: Sequence[str]
     ) -> dict[str, Any]:
-        """Answer fields from a plain-text reply (citations from its ``Pages:`` line)."""
+        """Answer fields from a plain-text reply (citations from its ``Pages:`` line).
+
+        There is no turn left to send the model back for pages it cites without having read
+        them, so those stay in the citations marked ``seen: false`` and are no evidence: the
+        answer counts as found only when a page it read backs it.
+        """
         text = reply.text.strip()
-        citations = resolve_citations(library, pages_from_text(text), set(seen))
-        found = bool(citations) and not says_not_found(text)
         body = "\n".join(
             line for line in text.splitlines() if not line.strip().lower().startswith(_ANSWER_LINE)
         ).strip()
+        citations = resolve_citations(library, pages_from_text(text), set(seen))
+        found = any(c["seen"] for c in citations) and not says_not_found(text)
         return {
             "answer": body or text,
             "found": found,
-            "citations": citations if found else [],
+            "citations": _locate(library, citations, body or text, "") if found else [],
             "finish": "text",
         }
 
-    def run_tools(self, state: State) -> dict[str, Any]:
+    def run_tools(self, state: State, runtime: Runtime[DocQASettings]) -> dict[str, Any]:
         """Run the last reply's tool calls; page images follow in one user turn."""
         settings = self.settings_of(state)
-        library = self.library(state)
+        library = self.library(state, runtime)
         usage = state["tokens"]
         reply = state["messages"][-1]
         calls = reply.tool_calls if isinstance(reply, AIMessage) else []
@@ -270,10 +302,24 @@ class _Agent:
         answer = None
         for call in calls:
             outcome = runner.run(call)
+            seen += [key for key in outcome.seen if key not in seen]
+            if outcome.answer is not None and answer is None:
+                refused = self._refuse_unread(library, outcome.answer.pages, seen)
+                if refused:
+                    outcome.message.content = refused
+                    outcome.answer = None
             messages.append(outcome.message)
             refs += outcome.refs
-            seen += [key for key in outcome.seen if key not in seen]
             answer = answer or outcome.answer
+            emit(
+                AGENT,
+                "tool",
+                tool=call["name"],
+                args=call["args"],
+                pages=sorted({int(key.split(":")[1]) + 1 for key in outcome.seen}),
+                error=str(outcome.message.content).startswith(("Error:", "Not recorded:")),
+                tokens=usage["total"],
+            )
         if refs:
             messages.append(page_message(prompts.VIEW_INTRO, refs))
         update: dict[str, Any] = {"messages": messages, "seen": seen}
@@ -284,15 +330,26 @@ class _Agent:
         update |= {
             "answer": answer.answer,
             "found": answer.found,
-            "citations": citations if answer.found else [],
+            "citations": _locate(library, citations, answer.answer, answer.quote)
+            if answer.found
+            else [],
             "finish": finish,
         }
         return update
 
-    def final_answer(self, state: State) -> dict[str, Any]:
+    @staticmethod
+    def _refuse_unread(library: Library, pages: Sequence[object], seen: Sequence[str]) -> str:
+        """Why an answer cannot be recorded yet ("" when every cited page was read)."""
+        missing = unread(resolve_citations(library, pages, set(seen)))
+        if not missing:
+            return ""
+        names = ", ".join(format_citation(c) for c in missing)
+        return prompts.UNREAD_CITATION.format(pages=names)
+
+    def final_answer(self, state: State, runtime: Runtime[DocQASettings]) -> dict[str, Any]:
         """Ask for the best supported answer from what was seen, without tools."""
         settings = self.settings_of(state)
-        library = self.library(state)
+        library = self.library(state, runtime)
         usage: TokenUsage = state["tokens"]
         calibration = Calibration(text_factor=state.get("text_factor", 1.0))
         finish: Finish = state.get("finish") or "budget"
@@ -325,12 +382,13 @@ class _Agent:
         return update
 
 
-def create_document_qa_agent(
+def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
     model: ModelSource[DocQASettings],
     *,
     allowed_root: str | os.PathLike[str] | None = None,
     settings: DocQASettings | None = None,
     checkpointer: Checkpointer = None,
+    index_dir: str | os.PathLike[str] | None = None,
     name: str = AGENT,
 ) -> CompiledStateGraph[State, DocQASettings, InputState, OutputState]:
     """A LangGraph agent answering questions about PDFs and images, citing pages.
@@ -345,6 +403,9 @@ def create_document_qa_agent(
         settings: Budgets and limits (:class:`DocQASettings`); a run overrides the fields
             it names in its context (the graph's context schema is the same class).
         checkpointer: Persistence for threads; leave None under the LangGraph server.
+        index_dir: Folder where each document's text index is kept by content hash (the
+            command line uses one); under a LangGraph server the indexes go to the
+            server's store instead, so leave it None there.
         name: The graph's name.
 
     Returns:
@@ -352,7 +413,7 @@ def create_document_qa_agent(
         ``citations``, ``tokens``, ``mode`` and ``finish``.
     """
     root = allowed_root if allowed_root is not None else Path.cwd()
-    agent = _Agent(model, root, settings or DocQASettings())
+    agent = _Agent(model, root, settings or DocQASettings(), index_dir)
     builder = StateGraph(
         State, context_schema=DocQASettings, input_schema=InputState, output_schema=OutputState
     )
@@ -381,3 +442,15 @@ def route_after_model(state: State) -> Literal["run_tools", "final_answer", "__e
 def route_after_tools(state: State) -> Literal["call_model", "__end__"]:
     """Back to the model, unless the answer tool ended the question."""
     return "__end__" if state.get("finish") is not None else "call_model"
+
+
+def _locate(library: Library, citations: list[Citation], answer: str, quote: str) -> list[Citation]:
+    """The citations with the boxes of the passage each cited page supports the answer with."""
+    out: list[Citation] = []
+    for citation in citations:
+        number, index = citation["doc"], citation["index"]
+        boxes = passage_boxes(
+            library.docs[number - 1], index, library.text(number, index), answer, quote
+        )
+        out.append({**citation, "boxes": [list(box) for box in boxes]})
+    return out

@@ -8,22 +8,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from langchain_nemotron_omni._pdfium import PARALLEL_MIN_PAGES, render_many
 from langchain_nemotron_omni.agents.document_qa.page_labels import describe_labels, page_title
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
-from langchain_nemotron_omni.agents.document_qa.search import matching_titles, rank_pages
+from langchain_nemotron_omni.agents.document_qa.search import query_terms
 from langchain_nemotron_omni.agents.document_qa.tokens import image_tokens, text_tokens
+from langchain_nemotron_omni.media.pdf import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
-    from langchain_nemotron_omni.agents.document_qa.pdf_reader import (
+    from langgraph.store.base import BaseStore
+
+    from langchain_nemotron_omni.agents.document_qa.documents import (
         Document,
         DocumentCache,
         RenderCache,
-        Rendered,
+    )
+    from langchain_nemotron_omni.agents.document_qa.index import (
+        DocumentIndex,
+        IndexCache,
+        Source,
     )
     from langchain_nemotron_omni.agents.document_qa.state import DocumentInfo, PageRef
+    from langchain_nemotron_omni.media.pdf import PageImage
 
 _MAX_LISTED_PAGES = 20
 _MAX_OUTLINE = 80
@@ -36,25 +46,63 @@ class ToolInputError(Exception):
 class Library:
     """The opened documents of a question, numbered from 1."""
 
-    def __init__(self, docs: Sequence[Document], renders: RenderCache) -> None:
-        """Wrap already opened documents."""
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        docs: Sequence[Document],
+        renders: RenderCache,
+        indexes: IndexCache,
+        store: BaseStore | None = None,
+    ) -> None:
+        """Wrap already opened documents (``paths[i]`` is where ``docs[i]`` was read from)."""
+        self.paths = list(paths)
         self.docs = list(docs)
         self._renders = renders
+        self._indexes = indexes
+        self._store = store
 
     @classmethod
-    def open(
+    def open(  # noqa: PLR0913
         cls,
         paths: Sequence[str],
         root: str | os.PathLike[str],
+        *,
         cache: DocumentCache,
         renders: RenderCache,
+        indexes: IndexCache,
+        store: BaseStore | None = None,
     ) -> Library:
         """Resolve every path inside ``root`` and open it.
 
         Raises:
             DocumentError: A path is outside the root, missing, or not a readable document.
         """
-        return cls([cache.get(resolve_document(path, root)) for path in paths], renders)
+        resolved = [resolve_document(path, root) for path in paths]
+        return cls(resolved, [cache.get(path) for path in resolved], renders, indexes, store)
+
+    def load_indexes(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> list[tuple[str, int, Source]]:
+        """Make sure every document has its index; (name, pages, where it came from) each."""
+        return [
+            (doc.name, doc.page_count, self._index_of(n, progress)[1])
+            for n, doc in enumerate(self.docs, start=1)
+        ]
+
+    def _index_of(
+        self, number: int, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[DocumentIndex, Source]:
+        return self._indexes.get(
+            self.paths[number - 1], self.docs[number - 1], self._store, progress
+        )
+
+    def doc_index(self, number: int) -> DocumentIndex:
+        """The text index of document ``number``."""
+        return self._index_of(number)[0]
+
+    def text(self, number: int, index: int) -> str:
+        """Page ``index``'s text, from the index (never extracted twice)."""
+        return self.doc_index(number).texts[index]
 
     # -- addressing -------------------------------------------------------------------------
 
@@ -91,8 +139,8 @@ class Library:
     def infos(self) -> list[DocumentInfo]:
         """The documents as stored in the state."""
         return [
-            {"doc": n, "name": d.name, "path": str(d.path), "kind": d.kind, "pages": d.page_count}
-            for n, d in enumerate(self.docs, start=1)
+            {"doc": n, "name": d.name, "path": str(path), "kind": d.kind, "pages": d.page_count}
+            for n, (d, path) in enumerate(zip(self.docs, self.paths, strict=True), start=1)
         ]
 
     # -- costs ------------------------------------------------------------------------------
@@ -116,16 +164,6 @@ class Library:
         """Pages in all documents."""
         return sum(doc.page_count for doc in self.docs)
 
-    def load_text(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Extract every page's text now (search needs it), reporting ``(done, total)``."""
-        total, done = self.page_count(), 0
-        for doc in self.docs:
-            for index in range(doc.page_count):
-                doc.text(index)
-                done += 1
-                if progress is not None and (done % 25 == 0 or done == total):
-                    progress(done, total)
-
     # -- descriptions for the model ---------------------------------------------------------
 
     def overview(self, dpi: float) -> str:
@@ -133,12 +171,12 @@ class Library:
         lines = []
         for number, doc in enumerate(self.docs, start=1):
             pages = doc.page_count
-            texts = [doc.text(i) for i in range(pages)]
+            texts = self.doc_index(number).texts
             blank = [i + 1 for i, text in enumerate(texts) if not text]
             facts = [f"{pages} page{'s' if pages != 1 else ''} ({doc.kind})"]
             if labels := describe_labels([doc.label(i) for i in range(pages)]):
                 facts.append(f"printed page labels: {labels}")
-            if outline := doc.outline():
+            if outline := self.doc_index(number).outline:
                 facts.append(f"an outline of {len(outline)} entries (call outline)")
             if blank:
                 listed = ", ".join(map(str, blank[:_MAX_LISTED_PAGES]))
@@ -159,7 +197,7 @@ class Library:
         """The outline of a document with page numbers and labels."""
         doc = self.doc(number)
         n = 1 if number is None else number
-        entries = doc.outline()
+        entries = self.doc_index(n).outline
         head = f"{doc.name}: {doc.page_count} pages."
         labels = describe_labels([doc.label(i) for i in range(doc.page_count)])
         if labels:
@@ -191,26 +229,25 @@ class Library:
         numbers = [number] if number is not None else range(1, len(self.docs) + 1)
         found: list[tuple[float, int, int, str, tuple[str, ...]]] = []
         outline_rows: list[str] = []
+        terms = query_terms(query)
         for n in numbers:
-            doc = self.doc(n)
-            texts = [doc.text(i) for i in range(doc.page_count)]
+            self.doc(n)
+            index = self.doc_index(n)
             found += [
-                (m.score, n, m.page, m.snippet, m.terms) for m in rank_pages(texts, query, limit)
+                (m.score, n, m.page, m.snippet, m.terms) for m in index.search.search(query, limit)
             ]
-            entries = [e for e in doc.outline() if e.page is not None]
-            for i in matching_titles([e.title for e in entries], query):
-                page = entries[i].page
-                if page is not None:
-                    outline_rows.append(
-                        f"- outline entry '{entries[i].title}' -> {self.page_name(n, page)}"
-                    )
+            outline_rows += [
+                f"- outline entry '{entry.title}' -> {self.page_name(n, entry.page)}"
+                for entry in index.outline
+                if entry.page is not None and any(t in entry.title.lower() for t in terms)
+            ]
         found.sort(key=lambda hit: -hit[0])
         hits = found[:limit]
         rows = []
-        for _, n, index, text, terms in hits:
-            where = self._doc(n).locate(index, terms[0])
-            box = f" near bbox [{', '.join(f'{v:.2f}' for v in where)}]" if where else ""
-            rows.append(f'- {self.page_name(n, index)}: matched {", ".join(terms)}{box}: "{text}"')
+        for _, n, page, text, matched in hits:
+            where = self._doc(n).find(page, matched[0]) if matched else []
+            box = f" near bbox [{', '.join(f'{v:.2f}' for v in where[0])}]" if where else ""
+            rows.append(f'- {self.page_name(n, page)}: matched {", ".join(matched)}{box}: "{text}"')
         if not rows and not outline_rows:
             empty = (
                 f"No page's text matches {query!r}. Pages without a text layer (scans, figures) "
@@ -222,7 +259,7 @@ class Library:
             parts.append(f"Pages matching {query!r}, best first:\n" + "\n".join(rows))
         if outline_rows:
             parts.append("Outline entries matching:\n" + "\n".join(outline_rows[:10]))
-        return "\n".join(parts), [(n, index) for _, n, index, _, _ in hits]
+        return "\n".join(parts), [(n, page) for _, n, page, _, _ in hits]
 
     def _doc(self, number: int) -> Document:
         return self.docs[number - 1]
@@ -233,9 +270,9 @@ class Library:
         Raises:
             ToolInputError: No such document or page.
         """
-        doc, index = self.index(number, page)
+        _doc, index = self.index(number, page)
         n = 1 if number is None else number
-        text = doc.text(index)
+        text = self.text(n, index)
         name = self.page_name(n, index)
         if not text:
             return (
@@ -250,10 +287,32 @@ class Library:
             )
         return f"{name} text:\n{text}{cut}", index
 
-    def render(self, ref: PageRef) -> Rendered:
+    def prefetch(self, refs: Sequence[PageRef]) -> None:
+        """Render the whole pages among ``refs`` that are not cached, in worker processes.
+
+        PDFium is not thread-safe, so many pages (the single-call path sends up to 120) are
+        drawn by several processes at once; :meth:`render` then finds them cached.
+        """
+        groups: dict[tuple[int, float], list[int]] = {}
+        for ref in refs:
+            if ref["box"] is None and self.doc(ref["doc"]).kind == "pdf":
+                groups.setdefault((ref["doc"], ref["dpi"]), []).append(ref["page"])
+        for (number, dpi), pages in groups.items():
+            key = self._indexes.digest(self.paths[number - 1])
+            missing = self._renders.missing(key, sorted(set(pages)), dpi)
+            if len(missing) < PARALLEL_MIN_PAGES:
+                continue
+            images = render_many(
+                str(self.paths[number - 1]), missing, dpi, max_pixels=DEFAULT_MAX_PIXELS
+            )
+            for index, image in zip(missing, images, strict=True):
+                self._renders.put(key, index, dpi, image)
+
+    def render(self, ref: PageRef) -> PageImage:
         """Render a page reference (cached)."""
         doc = self.doc(ref["doc"])
         box = ref["box"]
+        key = self._indexes.digest(self.paths[ref["doc"] - 1])
         return self._renders.render(
-            doc, ref["page"], ref["dpi"], (box[0], box[1], box[2], box[3]) if box else None
+            doc, key, ref["page"], ref["dpi"], (box[0], box[1], box[2], box[3]) if box else None
         )

@@ -2,7 +2,7 @@
 
 Stored user turns that show pages carry page references (``additional_kwargs["page_refs"]``),
 not pixels. Here they become ``"Page N (label L):"`` text parts each followed by an
-``image_url`` part with a PNG data URL, rendered on demand. In the tool loop only the newest
+``image_url`` part with a JPEG data URL, rendered on demand. In the tool loop only the newest
 ``window`` images are sent; older ones become one-line stubs the model can ask for again.
 """
 
@@ -113,6 +113,14 @@ def expand(
     """The messages to send: page references rendered into image parts (newest ``window``)."""
     shown = _shown(messages, window)
     total, done = len(shown), 0
+    library.prefetch(
+        [
+            ref
+            for m, message in enumerate(messages)
+            for r, ref in enumerate(refs_of(message))
+            if (m, r) in shown
+        ]
+    )
     out: list[BaseMessage] = []
     for m, message in enumerate(messages):
         refs = refs_of(message)
@@ -125,7 +133,7 @@ def expand(
                 parts.append({"type": "text", "text": _stub(library, ref)})
                 continue
             rendered = library.render(ref)
-            url = "data:image/png;base64," + base64.b64encode(rendered.png).decode("ascii")
+            url = f"data:{rendered.mime};base64," + base64.b64encode(rendered.data).decode("ascii")
             parts.append({"type": "text", "text": ref_title(library, ref)})
             parts.append({"type": "image_url", "image_url": {"url": url}})
             done += 1

@@ -11,7 +11,8 @@ it rests on, and found=false if the pages do not contain the answer (then say so
 TOOLS_SYSTEM = """\
 You answer questions about long documents without reading every page. Pages are numbered \
 from 1 in file order; a printed label (e.g. "iv" or "12") may differ from the number. Use \
-the page number N in tool calls and citations.
+the page number N in tool calls; in the answer's pages give N as an integer, or the printed \
+label as a string ("iv"). Cite only pages you have read or viewed.
 
 Tools:
 - outline: the table of contents and page labels.
@@ -55,3 +56,8 @@ NOT_ANSWERED = (
     "No answer: the token budget ({budget:,}) was spent before the evidence could be "
     "summarised. Ask again with a larger budget."
 )
+
+UNREAD_CITATION = """\
+Not recorded: the answer cites {pages}, which you have not read or viewed in this \
+question. A page is evidence only once you have seen it: read it (read_page_text or \
+view_pages) and answer again, or cite only pages you have read."""

@@ -57,7 +57,11 @@ class Citation(TypedDict):
     label: str
     """The page label printed on the page ("" when the PDF has none)."""
     seen: bool
-    """Whether the model read or viewed this page while answering."""
+    """Whether the model read or viewed this page while answering (unread pages are never
+    evidence: the answer tool refuses them, a plain-text answer keeps them marked unread)."""
+    boxes: list[list[float]]
+    """Where the supporting passage is on the page: ``[x0, y0, x1, y1]`` per line, fractions
+    of the page from the top left (empty for scans, images and unlocated passages)."""
 
 
 class TokenUsage(TypedDict):
@@ -126,8 +130,10 @@ class DocQASettings(AgentSettings):
 
     Attributes:
         budget_tokens: Most tokens (prompt and completion, all calls) one question may use.
-        direct_max_pages: Documents up to this many pages may go in one call, all pages shown.
-        direct_max_tokens: ...and only when all their page images cost at most this much.
+        direct_max_pages: Documents up to this many pages may go in one call, all pages shown
+            (120 is MMLongBench-Doc's page cap)...
+        context_tokens: ...when that call (pages, question, answer) fits the model's context
+            (and the budget). 131,072 is the context the model's cookbook serves with.
         dpi: Resolution of page images (144 is what MMLongBench-Doc uses).
         max_view_dpi: Highest resolution ``view_pages`` may ask for.
         zoom_pixels: Pixel count a zoomed region is rendered at (about pixels/1024 tokens).
@@ -144,8 +150,8 @@ class DocQASettings(AgentSettings):
     env_prefix: ClassVar[str] = "NEMOTRON_OMNI_DOCQA_"
 
     budget_tokens: PositiveInt = 60_000
-    direct_max_pages: NonNegativeInt = 20
-    direct_max_tokens: PositiveInt = 40_000
+    direct_max_pages: NonNegativeInt = 120
+    context_tokens: PositiveInt = 131_072
     dpi: PositiveInt = 144
     max_view_dpi: PositiveInt = 200
     zoom_pixels: PositiveInt = 1_600_000

@@ -14,8 +14,8 @@ from langchain_core.messages import ToolMessage
 
 from langchain_nemotron_omni.agents.document_qa.citations import seen_key, split_page_list
 from langchain_nemotron_omni.agents.document_qa.library import ToolInputError
-from langchain_nemotron_omni.agents.document_qa.pdf_reader import normalize_box
 from langchain_nemotron_omni.agents.document_qa.tokens import POINTS_PER_INCH
+from langchain_nemotron_omni.media.pdf import normalize_box
 
 if TYPE_CHECKING:
     from langchain_core.messages import ToolCall
@@ -46,17 +46,23 @@ def _function(
 
 ANSWER_TOOL = _function(
     ANSWER,
-    "Give the final answer with the pages it rests on. found=false when the document "
-    "does not contain the answer.",
+    "Give the final answer with the pages it rests on (pages you have read or viewed). "
+    "found=false when the document does not contain the answer.",
     {
         "answer": {"type": "string", "description": "The answer, in a sentence or two."},
         "pages": {
             "type": "array",
             "items": {"type": ["integer", "string"]},
-            "description": 'Page numbers the answer rests on, e.g. [12, 14]; "2:5" for page 5 '
-            "of document 2.",
+            "description": "The pages the answer rests on: page numbers N as integers, e.g. "
+            '[12, 14], or printed page labels as strings, e.g. ["iv", "10"]; in document 2: '
+            '"2:#12" (page number) or "2:iv" (label).',
         },
         "found": {"type": "boolean", "description": "false if the answer is not in the document"},
+        "quote": {
+            "type": "string",
+            "description": "A short passage copied from the cited page that supports the "
+            "answer (it is highlighted for the reader).",
+        },
     },
     ["answer", "pages", "found"],
 )
@@ -128,6 +134,7 @@ class AnswerArgs:
     answer: str
     pages: list[object]
     found: bool
+    quote: str = ""
 
 
 @dataclass
@@ -194,7 +201,8 @@ def _answer_args(args: dict[str, Any]) -> AnswerArgs:
         found = found.strip().lower() not in {"false", "no", "0"}
     if found is None:
         found = bool(pages)
-    return AnswerArgs(str(args.get("answer") or ""), list(pages), bool(found))
+    quote = str(args.get("quote") or "")
+    return AnswerArgs(str(args.get("answer") or ""), list(pages), bool(found), quote)
 
 
 class ToolRunner:
