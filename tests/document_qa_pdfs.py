@@ -36,7 +36,7 @@ CHART_QUESTION = "How many units were shipped in Q3 according to Figure 3?"
 SCANNED_QUESTION = "What does the inspection certificate in the appendix say?"
 MISSING_QUESTION = "What is the chief executive's favourite colour?"
 
-_FILLER = (
+FILLER = (
     "This section reviews operations, governance and outlook for the period. Management "
     "discussed staffing, logistics and maintenance schedules with the board. Results were "
     "broadly in line with the plan, and no further exceptions were noted for this part of "
@@ -84,7 +84,7 @@ def _text_lines(canvas: Canvas, lines: list[str], *, top: float = 700) -> None:
     canvas.drawText(text)
 
 
-def _wrap(paragraph: str, width: int = 88) -> list[str]:
+def wrap(paragraph: str, width: int = 88) -> list[str]:
     lines: list[str] = []
     current = ""
     for word in paragraph.split():
@@ -171,7 +171,7 @@ def make_report(path: Path, pages: int = 300) -> ReportLayout:
                 canvas, ["Contents", *(f"{n} .... {layout.label(s)}" for n, s in layout.chapters)]
             )
         elif index == layout.fact:
-            _text_lines(canvas, [*_wrap(_FILLER), "", *_wrap(FACT_SENTENCE), "", *_wrap(_FILLER)])
+            _text_lines(canvas, [*wrap(FILLER), "", *wrap(FACT_SENTENCE), "", *wrap(FILLER)])
         elif index == layout.table:
             canvas.addOutlineEntry("Table 2: Revenue by region", key, level=1)
             _text_lines(canvas, ["Table 2: Revenue by region (segment table)"], top=700)
@@ -181,7 +181,7 @@ def make_report(path: Path, pages: int = 300) -> ReportLayout:
             _text_lines(canvas, ["Shipments rose through the year; see Figure 3."], top=700)
             _draw_chart(canvas)
         else:
-            _text_lines(canvas, _wrap(_FILLER * 3))
+            _text_lines(canvas, wrap(FILLER * 3))
         canvas.setFont("Helvetica", 9)
         canvas.drawCentredString(306, 30, layout.label(index))
         canvas.showPage()

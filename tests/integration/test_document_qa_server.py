@@ -1,8 +1,10 @@
 """The deployable template (``graphs/document_qa.py``) under a real ``langgraph dev``.
 
 The server reads documents from ``NEMOTRON_OMNI_DOCS_ROOT`` and reaches the model through
-``NEMOTRON_OMNI_BASE_URL``; here that is a fake vLLM server in this process, answering with the
-demo model, which decides from the tool results it is sent.
+``NEMOTRON_OMNI_BASE_URL``; here that is a fake vLLM server in this process, started with a
+served model name (``--served-model-name nemotron``, which the deployment names in
+``NEMOTRON_OMNI_MODEL``), answering with the demo model, which decides from the tool results
+it is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import pytest
 from langgraph_sdk import get_sync_client
 
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
-from langchain_nemotron_omni.providers import get_provider
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from tests.document_qa_pdfs import FACT_QUESTION, SCANNED_QUESTION, make_report
 from tests.integration.langgraph_dev import langgraph_dev
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
     from langgraph_sdk.client import SyncLangGraphClient
 
+SERVED_NAME = "nemotron"
+
 
 @pytest.fixture(scope="module")
 def served(
@@ -32,11 +35,11 @@ def served(
     root = tmp_path_factory.mktemp("served_docs")
     make_report(root / "report.pdf", pages=60)
     (tmp_path_factory.mktemp("outside") / "secret.txt").write_text("not yours")
-    model = get_provider("vllm").default_model
-    with FakeNemotronServer(demo_responder, model=model) as server:
+    with FakeNemotronServer(demo_responder, model=SERVED_NAME) as server:
         env = {
             "NEMOTRON_OMNI_BASE_URL": server.base_url,
             "NEMOTRON_OMNI_PROVIDER": "vllm",
+            "NEMOTRON_OMNI_MODEL": SERVED_NAME,
             "NEMOTRON_OMNI_DOCS_ROOT": str(root),
         }
         with langgraph_dev(env=env) as url:
@@ -78,6 +81,31 @@ def test_served_graph_answers_with_citations(
     assert 0 < result["tokens"]["total"] <= 25_000
     assert result["mode"] == "tools"
     assert len(server.requests) - before == result["tokens"]["calls"]
+    assert {r.body["model"] for r in server.requests[before:]} == {SERVED_NAME}
+
+
+def test_served_graph_streams_progress_per_tool_call(
+    served: tuple[SyncLangGraphClient, FakeNemotronServer],
+) -> None:
+    client, _ = served
+    thread = client.threads.create()
+    events = [
+        part.data
+        for part in client.runs.stream(
+            thread["thread_id"],
+            "document_qa",
+            input={"question": FACT_QUESTION, "documents": ["report.pdf"]},
+            stream_mode="custom",
+        )
+        if part.event == "custom"
+    ]
+    tools = [e for e in events if e["event"] == "tool"]
+    assert [e["tool"] for e in tools] == ["search_text", "read_page_text", "answer"]
+    assert tools[1]["pages"] == [int(60 * 0.62) + 1]
+    assert 0 < tools[1]["tokens"] <= tools[2]["tokens"]
+    assert [e["source"] for e in events if e["event"] == "index"] in (["store"], ["memory"])
+    models = [e for e in events if e["event"] == "model"]
+    assert [e["step"] for e in models] == [1, 2, 3]
 
 
 def test_served_state_holds_page_references_not_images(

@@ -389,6 +389,7 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
     settings: DocQASettings | None = None,
     checkpointer: Checkpointer = None,
     index_dir: str | os.PathLike[str] | None = None,
+    store: BaseStore | None = None,
     name: str = AGENT,
 ) -> CompiledStateGraph[State, DocQASettings, InputState, OutputState]:
     """A LangGraph agent answering questions about PDFs and images, citing pages.
@@ -406,6 +407,7 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
         index_dir: Folder where each document's text index is kept by content hash (the
             command line uses one); under a LangGraph server the indexes go to the
             server's store instead, so leave it None there.
+        store: A LangGraph store for the indexes outside a server (a server brings its own).
         name: The graph's name.
 
     Returns:
@@ -426,7 +428,7 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
     builder.add_conditional_edges("call_model", route_after_model)
     builder.add_conditional_edges("run_tools", route_after_tools)
     builder.add_edge("final_answer", END)
-    return builder.compile(checkpointer=checkpointer, name=name)
+    return builder.compile(checkpointer=checkpointer, store=store, name=name)
 
 
 def route_after_model(state: State) -> Literal["run_tools", "final_answer", "__end__"]:
