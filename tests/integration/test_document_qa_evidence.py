@@ -15,12 +15,12 @@ from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_doc
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from tests.document_qa_pdfs import (
-    FILLER,
     FACT_QUESTION,
     FACT_SENTENCE,
+    FILLER,
     ReportLayout,
-    wrap,
     make_report,
+    wrap,
 )
 from tests.integration.document_qa_responders import calls, reply, tool_call_xml, tool_results
 

@@ -89,12 +89,13 @@ def test_served_graph_streams_progress_per_tool_call(
 ) -> None:
     client, _ = served
     thread = client.threads.create()
+    inputs: dict[str, Any] = {"question": FACT_QUESTION, "documents": ["report.pdf"]}
     events = [
         part.data
         for part in client.runs.stream(
             thread["thread_id"],
             "document_qa",
-            input={"question": FACT_QUESTION, "documents": ["report.pdf"]},
+            input=inputs,
             stream_mode="custom",
         )
         if part.event == "custom"
