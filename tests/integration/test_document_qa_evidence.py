@@ -4,20 +4,29 @@ the cited passage located on its page, progress per tool call.
 
 from __future__ import annotations
 
+import argparse
+import base64
+import io
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from langgraph.store.memory import InMemoryStore
+from PIL import Image
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_document_qa_agent
+from langchain_nemotron_omni.agents.document_qa.cli import add_parser
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
+from langchain_nemotron_omni.agents.document_qa.report import crop_area, write_report
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from tests.document_qa_pdfs import (
     FACT_QUESTION,
     FACT_SENTENCE,
     FILLER,
+    MISSING_QUESTION,
+    TABLE_QUESTION,
     ReportLayout,
     make_report,
     wrap,
@@ -173,3 +182,116 @@ def test_citation_boxes_land_on_the_cited_text(
         assert abs(x0 * PAGE_WIDTH - 72) < 2
         assert x1 > x0
     assert json.dumps(boxes)  # plain JSON in the state and the output
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def test_report_highlights_land_on_the_cited_lines(
+    library: tuple[Path, ReportLayout], server: Any, tmp_path: Path
+) -> None:
+    root, layout = library
+    fake = server(_cite_before_reading(layout))
+    result, _ = _ask(_agent(fake, root), FACT_QUESTION)
+    path = write_report(tmp_path / "report.html", FACT_QUESTION, result, [root / "report.pdf"])
+    page = path.read_text()
+    assert "48,213 tonnes." in page
+    assert f"report.pdf p. {layout.fact + 1} (printed {layout.label(layout.fact)})" in page
+    marks = [
+        {k: float(v) for k, v in re.findall(r"(\w+):([\d.]+)%", style)}
+        for style in re.findall(r'class="mark" style="([^"]+)"', page)
+    ]
+    [citation] = result["citations"]
+    crop = crop_area(citation["boxes"])
+    assert len(marks) == len(wrap(FACT_SENTENCE))
+    baseline = _fact_baseline_from_top()
+    for n, mark in enumerate(marks):
+        # Back from the crop's percentages to the page: the mark covers the fact's line n.
+        top = crop[1] + mark["top"] / 100 * (crop[3] - crop[1])
+        bottom = top + mark["height"] / 100 * (crop[3] - crop[1])
+        at = (baseline + 13.2 * n) / PAGE_HEIGHT
+        assert top - 0.002 < at < bottom + 0.006
+        assert abs(mark["left"] / 100 * PAGE_WIDTH - 72) < 2
+    [image] = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
+    with Image.open(io.BytesIO(base64.b64decode(image))) as crop_image:
+        width, height = crop_image.size
+    assert abs(height / width - (crop[3] - crop[1]) * PAGE_HEIGHT / PAGE_WIDTH) < 0.01
+
+
+# -- the evaluation command ------------------------------------------------------------------
+
+_EXTRACT_PREFIX = "Below are a question about a document and a reply to it."
+
+
+def _eval_model(request: ChatRequest) -> str:
+    """The demo model for questions; extraction: the reply's first number, thousands joined."""
+    text = request.last_user_text or ""
+    if not text.startswith(_EXTRACT_PREFIX):
+        return demo_responder(request)
+    reply_text = text.split("\nReply: ", 1)[1]
+    number = re.search(r"\d[\d,]*(?:\.\d+)?", reply_text)
+    answer = number[0].replace(",", "") if number else "Fail to answer"
+    return reply("Pull out the number.", f"Extracted answer: {answer}\nAnswer format: Float")
+
+
+def test_evaluation_scores_a_generated_set(
+    library: tuple[Path, ReportLayout], server: Any, tmp_path: Path
+) -> None:
+    root, layout = library
+    fake = server(_eval_model)
+    questions = tmp_path / "questions.jsonl"
+    lines = [
+        {  # MMLongBench-Doc's own field names and string-encoded lists
+            "doc_id": "report.pdf",
+            "question": FACT_QUESTION,
+            "answer": "48213",
+            "answer_format": "Int",
+            "evidence_pages": f"[{layout.fact + 1}]",
+        },
+        {  # the demo reads the right page but answers with the wrong number: 0
+            "document": "report.pdf",
+            "question": TABLE_QUESTION,
+            "answer": "47.9",
+            "answer_format": "Float",
+            "evidence_pages": [layout.table + 1, layout.fact + 1],
+        },
+        {
+            "document": "report.pdf",
+            "question": MISSING_QUESTION,
+            "answer": "Not answerable",
+            "answer_format": "None",
+            "evidence_pages": [],
+        },
+    ]
+    questions.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(
+        [
+            "doc-qa-eval",
+            str(questions),
+            "--documents",
+            str(root),
+            "--base-url",
+            fake.base_url,
+            "--model",
+            "nemotron",
+            "--out",
+            str(tmp_path / "rows.jsonl"),
+        ]
+    )
+    out = io.StringIO()
+    assert args.handler(args, out, io.StringIO()) == 0
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [(r["prediction"], r["score"]) for r in rows] == [
+        ("48213", 1.0),
+        ("41.2", 0.0),
+        ("Not answerable", 1.0),
+    ]
+    assert [r["evidence_recall"] for r in rows] == [1.0, 0.5, None]
+    assert all(r["tokens"] > 0 for r in rows)
+    # accuracy 2/3; F1: recall 1/2 (answerable), precision 1/2 (attempted) -> 1/2.
+    assert "questions 3  accuracy 66.7%  F1 50.0%" in out.getvalue()
+    assert "evidence-page recall 75.0%" in out.getvalue()
+    extractions = [r for r in fake.requests if not r.body.get("tools")]
+    assert len(extractions) == 2  # "not found" needs no extraction

@@ -18,9 +18,11 @@ from langchain_core.messages import AIMessage
 from langchain_nemotron_omni.agents.document_qa.citations import format_citations, unread
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
 from langchain_nemotron_omni.agents.document_qa.documents import open_document
+from langchain_nemotron_omni.agents.document_qa.evaluate import add_parser as add_eval_parser
 from langchain_nemotron_omni.agents.document_qa.graph import create_document_qa_agent
 from langchain_nemotron_omni.agents.document_qa.index import default_index_dir
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
+from langchain_nemotron_omni.agents.document_qa.report import write_report
 from langchain_nemotron_omni.agents.document_qa.state import DocQASettings
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
@@ -72,8 +74,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help=f"where text indexes of documents are kept (default {default_index_dir()})",
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("doc-qa-report.html"),
+        metavar="FILE",
+        help="HTML report with the cited passages highlighted (default: %(default)s)",
+    )
+    parser.add_argument("--no-report", action="store_true", help="write no HTML report")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(handler=run)
+    add_eval_parser(subparsers)
     return parser
 
 
@@ -176,6 +187,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
                 elif not args.quiet:
                     (_report_progress if mode == "custom" else _report_calls)(chunk, err)
             write_result(result, out)
+            if not args.no_report:
+                written = write_report(args.report, args.question, result, [Path(f) for f in files])
+                out.write(f"Report: {written}\n")
             if demo:
                 out.write(f"{DEMO_LABEL}\n")
     except NemotronOmniError as error:

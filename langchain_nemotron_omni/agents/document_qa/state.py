@@ -95,6 +95,8 @@ class OutputState(TypedDict, total=False):
     tokens: TokenUsage
     mode: Mode
     finish: Finish | None
+    seen: list[str]
+    """Pages the model read or viewed, as ``"doc:index"`` (0-based index)."""
 
 
 class State(TypedDict, total=False):
