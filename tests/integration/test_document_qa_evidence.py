@@ -9,7 +9,7 @@ import base64
 import io
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from langgraph.store.memory import InMemoryStore
@@ -36,6 +36,8 @@ from tests.integration.document_qa_responders import calls, reply, tool_call_xml
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    from langchain_nemotron_omni.agents.document_qa import OutputState
 
 PAGE_HEIGHT = 792.0
 PAGE_WIDTH = 612.0
@@ -193,7 +195,9 @@ def test_report_highlights_land_on_the_cited_lines(
     root, layout = library
     fake = server(_cite_before_reading(layout))
     result, _ = _ask(_agent(fake, root), FACT_QUESTION)
-    path = write_report(tmp_path / "report.html", FACT_QUESTION, result, [root / "report.pdf"])
+    path = write_report(
+        tmp_path / "report.html", FACT_QUESTION, cast("OutputState", result), [root / "report.pdf"]
+    )
     page = path.read_text()
     assert "48,213 tonnes." in page
     assert f"report.pdf p. {layout.fact + 1} (printed {layout.label(layout.fact)})" in page
