@@ -54,7 +54,7 @@ REPORT_STEPS = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50)
 class InlineScreenshots:
     """The naive store: the reference *is* the image (base64 in the graph state)."""
 
-    def save(self, png: bytes, *, session: str, step: int) -> str:  # noqa: ARG002
+    def save(self, png: bytes, *, session: str, step: int, label: str = "step") -> str:  # noqa: ARG002
         return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
     def load(self, ref: str) -> bytes:

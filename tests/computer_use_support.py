@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +18,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import Field
+
+from langchain_nemotron_omni.agents.computer_use.demo import current_step
+from langchain_nemotron_omni.testing import ChatRequest
+from langchain_nemotron_omni.tool_xml import render_tool_call_xml
 
 Reply = Callable[[list[BaseMessage]], AIMessage]
 _STEP = re.compile(r"You are currently on Step (\d+)")
@@ -157,3 +163,90 @@ def serve_site() -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# -- a model that signs up on the test site, starting over when told its plan is void ----------
+
+
+class SignUp:
+    """Fills in the sign-up form (name, password, scroll, submit, done), step by step.
+
+    When the latest tool result says the plan no longer applies ("plan again": the
+    environment was restarted, or the screen changed under an approval), it starts over
+    from the name field, as a model looking at the new screenshot would. Thread-safe enough
+    for one run at a time.
+    """
+
+    def __init__(self, name: str = "Ada", password: str = "hunter2") -> None:  # noqa: S107
+        self.name = name
+        self.password = password
+        self.restarted_at = 1
+        self.replans: list[int] = []
+
+    def __call__(self, request: ChatRequest) -> str:
+        step = current_step(request)
+        tools = [m["content"] for m in request.messages if m["role"] == "tool"]
+        if tools and "plan again" in str(tools[-1]) and step not in self.replans:
+            self.replans.append(step)
+            self.restarted_at = step
+        click = "left_click"
+        plan: list[tuple[str, str, dict[str, Any]]] = [
+            ("Fill in the name.", "computer", {"actions": [
+                {"action": click, "coordinate": NAME_FIELD},
+                {"action": "type", "text": self.name}]}),
+            ("Now the password.", "computer", {"actions": [
+                {"action": click, "coordinate": PASSWORD_FIELD},
+                {"action": "type", "text": self.password}]}),
+            ("The submit button is below.", "computer", {"actions": [
+                {"action": "scroll", "coordinate": [0.5, 0.5], "scroll_parameters":
+                 {"scroll_direction": "down", "scroll_amount": 10}}]}),
+            ("Submit.", "computer", {"actions": [
+                {"action": click, "coordinate": SUBMIT_AFTER_SCROLL}]}),
+            ("Signed up.", "terminate", {"status": "success", "answer": "signed up"}),
+        ]  # fmt: skip
+        phase = min(step - self.restarted_at, len(plan) - 1)
+        return self.call(*plan[phase])
+
+    @staticmethod
+    def call(thought: str, name: str, args: dict[str, Any]) -> str:
+        """A reply with a thought and one tool call, as the model writes it."""
+        return f"{thought}\n</think>\n{render_tool_call_xml(name, args)}"
+
+
+# -- Chromium processes, told apart from other tests' by a tag in their environment -------------
+
+TAG_VARIABLE = "NEMOTRON_OMNI_TEST_TAG"
+
+
+def chromium_processes(tag: str) -> list[int]:
+    """Pids of Chromium processes started with ``NEMOTRON_OMNI_TEST_TAG=<tag>`` set.
+
+    Browsers inherit the environment of whoever launched them, so a tag set in a test (or in
+    a server's environment) marks exactly the browsers that test caused, also when other
+    tests on the machine run browsers at the same time.
+    """
+    marker = f"{TAG_VARIABLE}={tag}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")[0]
+            if b"chrom" not in command:
+                continue
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker in environ:
+            found.append(int(proc.name))
+    return found
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until true, or fail saying ``what`` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            msg = f"not within {timeout} s: {what}"
+            raise AssertionError(msg)
+        time.sleep(0.05)

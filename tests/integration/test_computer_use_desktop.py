@@ -111,4 +111,9 @@ def test_pyautogui_protocol_reaches_the_goal_and_refuses_code(
     assert "## Action:\nType the name." in requests[5].prompt
     assert "Click into" not in requests[0].prompt
     assert all(Path(ref["ref"]).is_file() for ref in final["screenshots"])
-    assert final["screen"] == {"kind": "desktop", "width": 800, "height": 600}
+    assert final["screen"] == {
+        "kind": "desktop",
+        "width": 800,
+        "height": 600,
+        "environment": final["screen"]["environment"],
+    }

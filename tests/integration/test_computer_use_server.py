@@ -85,11 +85,14 @@ def test_template_runs_under_langgraph_dev_with_an_interrupt(site: Site) -> None
             history = client.threads.get_history(thread, limit=100)
             refs = [shot["ref"] for shot in final["screenshots"]]
             item = client.store.get_item(
-                ["nemotron_omni", "computer_use", "screenshots", thread], "step-0002"
+                ["nemotron_omni", "computer_use", "screenshots", *final["session"].split("/")],
+                "step-0002",
             )
             requests = model.requests[first_run:]
     assert elsewhere.requests == []
     assert final["settings"]["allowed_domains"] == ["127.0.0.1"]
+    assert final["settings"]["viewport_width"] == 800
+    assert final["session"].startswith(f"{thread}/")
     assert final["outcome"] == {
         "status": "success",
         "answer": "signed up",
@@ -100,7 +103,8 @@ def test_template_runs_under_langgraph_dev_with_an_interrupt(site: Site) -> None
     assert state["next"] == []
     # Screenshots live in the server's store; the thread's state holds references only.
     assert refs == [
-        f"store:nemotron_omni/computer_use/screenshots/{thread}/step-000{i}" for i in (1, 2, 3)
+        f"store:nemotron_omni/computer_use/screenshots/{final['session']}/step-000{i}"
+        for i in (1, 2, 3)
     ]
     assert item is not None
     assert item["value"]["png"].startswith("iVBORw0KGgo")

@@ -305,7 +305,9 @@ def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> N
     assert max(late) - min(late) < 0.02 * min(late), sizes
     assert sizes[8] > sizes[2]
     assert [r["step"] for r in final["screenshots"]] == [12, 13, 14]
-    files = sorted((tmp_path / "long").iterdir())
+    # <thread>/<episode>/: a new folder for every task on the thread.
+    files = sorted(tmp_path.joinpath(*final["session"].split("/")).iterdir())
+    assert final["session"].startswith("long/")
     assert [p.name for p in files] == [f"step-{n:04d}.png" for n in range(1, 15)]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in files)
 
@@ -321,11 +323,12 @@ def test_screenshots_go_to_the_langgraph_store_when_there_is_one() -> None:
     )
     final = agent.invoke({"task": "t"}, {"configurable": {"thread_id": "s"}})
     refs = [r["ref"] for r in final["screenshots"]]
+    episode = final["session"].removeprefix("s/")
     assert refs == [
-        "store:nemotron_omni/computer_use/screenshots/s/step-0001",
-        "store:nemotron_omni/computer_use/screenshots/s/step-0002",
+        f"store:nemotron_omni/computer_use/screenshots/s/{episode}/step-0001",
+        f"store:nemotron_omni/computer_use/screenshots/s/{episode}/step-0002",
     ]
-    item = store.get(("nemotron_omni", "computer_use", "screenshots", "s"), "step-0002")
+    item = store.get(("nemotron_omni", "computer_use", "screenshots", "s", episode), "step-0002")
     assert item is not None
     assert item.value["png"].startswith("iVBORw0KGgo")
 

@@ -44,18 +44,18 @@ if TYPE_CHECKING:
         TabInfo,
     )
     from langchain_nemotron_omni.agents.computer_use.coordinates import to_pixels
+    from langchain_nemotron_omni.agents.computer_use.deployment import EnvironmentDeployment
     from langchain_nemotron_omni.agents.computer_use.desktop import X11Desktop
+    from langchain_nemotron_omni.agents.computer_use.environments import ComputerSource
     from langchain_nemotron_omni.agents.computer_use.errors import (
         ActionError,
         ActionParseError,
         ComputerUseError,
+        EnvironmentLimitError,
         EnvironmentStartError,
         NavigationBlockedError,
     )
-    from langchain_nemotron_omni.agents.computer_use.graph import (
-        ComputerSource,
-        create_computer_use_agent,
-    )
+    from langchain_nemotron_omni.agents.computer_use.graph import create_computer_use_agent
     from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
     from langchain_nemotron_omni.agents.computer_use.risk import (
         RiskCheck,
@@ -67,7 +67,10 @@ if TYPE_CHECKING:
         DirectoryScreenshots,
         ScreenshotStore,
     )
-    from langchain_nemotron_omni.agents.computer_use.sessions import close_computer_sessions
+    from langchain_nemotron_omni.agents.computer_use.sessions import (
+        SessionPool,
+        close_computer_sessions,
+    )
     from langchain_nemotron_omni.agents.computer_use.state import (
         ComputerUseSettings,
         ComputerUseState,
@@ -83,13 +86,15 @@ _LAZY = {
     "BrowserComputer": "langchain_nemotron_omni.agents.computer_use.computer",
     "CHROMIUM_FLAGS": "langchain_nemotron_omni.agents.computer_use.browser",
     "Computer": "langchain_nemotron_omni.agents.computer_use.computer",
-    "ComputerSource": "langchain_nemotron_omni.agents.computer_use.graph",
+    "ComputerSource": "langchain_nemotron_omni.agents.computer_use.environments",
     "ComputerUseSettings": "langchain_nemotron_omni.agents.computer_use.state",
     "ComputerUseError": "langchain_nemotron_omni.agents.computer_use.errors",
     "ComputerUseState": "langchain_nemotron_omni.agents.computer_use.state",
     "ContextPolicy": "langchain_nemotron_omni.agents.computer_use.history",
     "DirectoryScreenshots": "langchain_nemotron_omni.agents.computer_use.screenshots",
     "ElementInfo": "langchain_nemotron_omni.agents.computer_use.computer",
+    "EnvironmentDeployment": "langchain_nemotron_omni.agents.computer_use.deployment",
+    "EnvironmentLimitError": "langchain_nemotron_omni.agents.computer_use.errors",
     "EnvironmentStartError": "langchain_nemotron_omni.agents.computer_use.errors",
     "NavigationBlockedError": "langchain_nemotron_omni.agents.computer_use.errors",
     "Outcome": "langchain_nemotron_omni.agents.computer_use.state",
@@ -98,6 +103,7 @@ _LAZY = {
     "RiskPolicy": "langchain_nemotron_omni.agents.computer_use.risk",
     "RiskPredicate": "langchain_nemotron_omni.agents.computer_use.risk",
     "ScreenshotStore": "langchain_nemotron_omni.agents.computer_use.screenshots",
+    "SessionPool": "langchain_nemotron_omni.agents.computer_use.sessions",
     "TabInfo": "langchain_nemotron_omni.agents.computer_use.computer",
     "X11Desktop": "langchain_nemotron_omni.agents.computer_use.desktop",
     "action_from_dict": "langchain_nemotron_omni.agents.computer_use.actions",
@@ -124,6 +130,8 @@ __all__ = [
     "ContextPolicy",
     "DirectoryScreenshots",
     "ElementInfo",
+    "EnvironmentDeployment",
+    "EnvironmentLimitError",
     "EnvironmentStartError",
     "NavigationBlockedError",
     "Outcome",
@@ -132,6 +140,7 @@ __all__ = [
     "RiskPolicy",
     "RiskPredicate",
     "ScreenshotStore",
+    "SessionPool",
     "TabInfo",
     "X11Desktop",
     "action_from_dict",

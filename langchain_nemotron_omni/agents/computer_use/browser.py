@@ -6,17 +6,23 @@ browser lives on one private thread and every call is handed to it; callers may 
 any thread.
 
 The system Chromium is used (``/usr/bin/chromium`` by default): this class never downloads a
-browser.
+browser. It can also drive a Chromium that runs elsewhere (``cdp_url``: its DevTools
+endpoint; ``ws_endpoint``: a Playwright browser server), so a deployment's API workers need
+no browser of their own: each run then gets its own browser context (cookies, tabs) in the
+remote browser, closed when the run ends; the remote browser keeps running.
+
+With ``user_data_dir`` the browser keeps its profile (cookies, local storage) in a folder, so
+a run resumed in a new process finds the sites it was logged in to.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
+from langchain_nemotron_omni.agents.computer_use._playwright import ELEMENT_JS, BrowserThread
 from langchain_nemotron_omni.agents.computer_use.domains import DomainPolicy
 from langchain_nemotron_omni.agents.computer_use.errors import (
     ActionError,
@@ -52,33 +58,6 @@ CHROMIUM_FLAGS = (
 SCROLL_PIXELS = 100
 """Pixels per wheel click (NVIDIA's browser environment uses 100)."""
 
-_ELEMENT_JS = """
-(point) => {
-  let el = point ? document.elementFromPoint(point[0], point[1]) : document.activeElement;
-  if (!el || el === document.body || el === document.documentElement) return null;
-  const sel = 'button, input, select, textarea, a, [role=button], [contenteditable=""],'
-    + ' [contenteditable=true]';
-  el = el.closest(sel) || el;
-  const tag = el.tagName.toLowerCase();
-  let type = (el.getAttribute('type') || '').toLowerCase();
-  if (tag === 'input' && !type) type = 'text';
-  if (tag === 'button' && !type) type = 'submit';
-  const form = el.closest('form');
-  const notText = ['button', 'submit', 'reset', 'checkbox', 'radio', 'image', 'file', 'hidden'];
-  const editable = el.isContentEditable || tag === 'textarea'
-    || (tag === 'input' && !notText.includes(type));
-  const submits = !!form && ((tag === 'button' && type === 'submit')
-    || (tag === 'input' && (type === 'submit' || type === 'image')));
-  // Never read an input's value: it may be a password.
-  const label = editable
-    ? (el.getAttribute('aria-label') || el.getAttribute('placeholder') || '')
-    : (el.innerText || el.value || el.getAttribute('aria-label') || '');
-  return {tag, type, id: el.id || '', name: el.getAttribute('name') || '',
-          text: String(label).trim().slice(0, 80), href: el.href || '',
-          editable, in_form: !!form, submits};
-}
-"""
-
 
 class PlaywrightBrowser:
     """A headless Chromium viewport as a :class:`~.computer.BrowserComputer`.
@@ -102,6 +81,9 @@ class PlaywrightBrowser:
         extra_args: Sequence[str] = (),
         settle_seconds: float = 0.25,
         timeout_seconds: float = 30.0,
+        cdp_url: str | None = None,
+        ws_endpoint: str | None = None,
+        user_data_dir: str | Path | None = None,
     ) -> None:
         """Configure the browser; :meth:`start` (or ``with``) launches it.
 
@@ -114,7 +96,18 @@ class PlaywrightBrowser:
             settle_seconds: Pause after each action so the page can react before the next
                 screenshot.
             timeout_seconds: Limit for page loads and each browser call.
+            cdp_url: Connect to a running Chromium's DevTools endpoint
+                (``http://host:9222``) instead of launching one.
+            ws_endpoint: Connect to a Playwright browser server (``ws://host:port/...``)
+                instead of launching one.
+            user_data_dir: Keep the browser profile in this folder (local launches only).
+
+        Raises:
+            ValueError: More than one of ``cdp_url``, ``ws_endpoint`` and ``user_data_dir``.
         """
+        if sum(x is not None for x in (cdp_url, ws_endpoint, user_data_dir)) > 1:
+            msg = "give one of cdp_url, ws_endpoint and user_data_dir"
+            raise ValueError(msg)
         self.start_url = start_url
         self.viewport = viewport
         self.policy = DomainPolicy(allowed_domains)
@@ -122,7 +115,10 @@ class PlaywrightBrowser:
         self.args = (*CHROMIUM_FLAGS, *extra_args)
         self.settle_seconds = settle_seconds
         self.timeout_seconds = timeout_seconds
-        self._executor: ThreadPoolExecutor | None = None
+        self.cdp_url = cdp_url
+        self.ws_endpoint = ws_endpoint
+        self.user_data_dir = Path(user_data_dir) if user_data_dir is not None else None
+        self._executor: BrowserThread | None = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
@@ -143,7 +139,7 @@ class PlaywrightBrowser:
         if self._executor is not None:
             msg = "PlaywrightBrowser is already started"
             raise RuntimeError(msg)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playwright")
+        self._executor = BrowserThread()
         try:
             self._run(self._start)
         except BaseException:
@@ -159,7 +155,7 @@ class PlaywrightBrowser:
         try:
             executor.submit(self._stop).result(timeout=self.timeout_seconds)
         finally:
-            executor.shutdown(wait=True)
+            executor.shutdown(timeout=self.timeout_seconds)
 
     def __enter__(self) -> Self:
         """Start the browser."""
@@ -170,7 +166,8 @@ class PlaywrightBrowser:
         self.stop()
 
     def _start(self) -> None:
-        if not Path(self.executable_path).is_file():
+        local = self.cdp_url is None and self.ws_endpoint is None
+        if local and not Path(self.executable_path).is_file():
             msg = (
                 f"no Chromium at {self.executable_path}: install the system package "
                 "(apt-get install chromium) or pass executable_path=; browsers are never "
@@ -178,27 +175,62 @@ class PlaywrightBrowser:
             )
             raise EnvironmentStartError(msg)
         try:
-            from playwright.sync_api import sync_playwright  # noqa: PLC0415  # optional extra
+            from playwright.sync_api import Error, sync_playwright  # noqa: PLC0415  # extra
         except ImportError:
             msg = "the browser needs Playwright: pip install 'langchain-nemotron-omni[browser]'"
             raise EnvironmentStartError(msg) from None
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(
-            executable_path=self.executable_path, headless=True, args=list(self.args)
-        )
-        width, height = self.viewport
-        self._context = self._browser.new_context(viewport={"width": width, "height": height})
+        try:
+            self._context = self._open_context()
+        except Error as exc:
+            where = self.cdp_url or self.ws_endpoint or self.executable_path
+            msg = f"could not start or reach the browser at {where}: {exc.message.splitlines()[0]}"
+            raise EnvironmentStartError(msg) from None
         self._context.set_default_timeout(self.timeout_seconds * 1000)
         self._context.route("**/*", self._route)
         self._context.on("page", self._adopt)
-        self._context.new_page()
+        for page in self._context.pages:  # a persistent profile opens with a tab
+            self._adopt(page)
+        if not self._pages:
+            self._context.new_page()
         if self.start_url:
             self._navigate(self.start_url)
 
+    def _open_context(self) -> BrowserContext:
+        playwright = cast("Playwright", self._playwright)
+        width, height = self.viewport
+        viewport: Any = {"width": width, "height": height}
+        timeout = self.timeout_seconds * 1000
+        if self.cdp_url is not None:
+            self._browser = playwright.chromium.connect_over_cdp(self.cdp_url, timeout=timeout)
+        elif self.ws_endpoint is not None:
+            self._browser = playwright.chromium.connect(self.ws_endpoint, timeout=timeout)
+        elif self.user_data_dir is not None:
+            self.user_data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return playwright.chromium.launch_persistent_context(
+                self.user_data_dir,
+                executable_path=self.executable_path,
+                headless=True,
+                args=list(self.args),
+                viewport=viewport,
+                timeout=timeout,
+            )
+        else:
+            self._browser = playwright.chromium.launch(
+                executable_path=self.executable_path,
+                headless=True,
+                args=list(self.args),
+                timeout=timeout,
+            )
+        # Its own context even in a shared remote browser: the run's cookies and tabs.
+        return self._browser.new_context(viewport=viewport)
+
     def _stop(self) -> None:
         try:
+            if self._context is not None:
+                self._context.close()
             if self._browser is not None:
-                self._browser.close()
+                self._browser.close()  # a remote browser is only disconnected from
         finally:
             self._browser = self._context = None
             self._pages.clear()
@@ -429,12 +461,12 @@ class PlaywrightBrowser:
 
     def element_at(self, x: int, y: int) -> ElementInfo | None:
         """The element under (x, y)."""
-        found = self._run(lambda: self._page().evaluate(_ELEMENT_JS, [x, y]))
+        found = self._run(lambda: self._page().evaluate(ELEMENT_JS, [x, y]))
         return cast("ElementInfo | None", found)
 
     def focused_element(self) -> ElementInfo | None:
         """The element with the keyboard focus."""
-        found = self._run(lambda: self._page().evaluate(_ELEMENT_JS, None))
+        found = self._run(lambda: self._page().evaluate(ELEMENT_JS, None))
         return cast("ElementInfo | None", found)
 
     def blocked_navigations(self) -> list[str]:

@@ -28,3 +28,11 @@ class ActionParseError(ActionError):
 
 class EnvironmentStartError(ComputerUseError):
     """A browser or X server that could not be started."""
+
+
+class EnvironmentLimitError(EnvironmentStartError):
+    """No environment could be started: the process's cap is reached and all are in use."""
+
+
+class RunEndedError(ComputerUseError):
+    """A node of a run that already ended (cancelled) asked for the run's environment."""

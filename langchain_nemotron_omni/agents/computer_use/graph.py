@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
-from langgraph.types import interrupt
 
 from langchain_nemotron_omni.agents.common import (
     SETTINGS_KEY,
@@ -39,16 +37,13 @@ from langchain_nemotron_omni.agents.common import (
     run_settings,
     start_settings,
 )
+from langchain_nemotron_omni.agents.computer_use import events
 from langchain_nemotron_omni.agents.computer_use.actions import Terminate, action_from_dict
-from langchain_nemotron_omni.agents.computer_use.approval import approval_request, parse_decision
-from langchain_nemotron_omni.agents.computer_use.computer import (
-    BrowserComputer,
-    Computer,
-    EnvironmentKind,
-)
+from langchain_nemotron_omni.agents.computer_use.computer import BrowserComputer, EnvironmentKind
 from langchain_nemotron_omni.agents.computer_use.domains import DomainPolicy
+from langchain_nemotron_omni.agents.computer_use.environments import ComputerSource, Environments
 from langchain_nemotron_omni.agents.computer_use.errors import ActionError, ComputerUseError
-from langchain_nemotron_omni.agents.computer_use.execute import execute, pointer_target
+from langchain_nemotron_omni.agents.computer_use.execute import execute
 from langchain_nemotron_omni.agents.computer_use.feedback import (
     SKIPPED,
     result,
@@ -70,19 +65,20 @@ from langchain_nemotron_omni.agents.computer_use.prompts import (
     task_text,
 )
 from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import plan_code_reply
-from langchain_nemotron_omni.agents.computer_use.risk import (
-    RiskCheck,
-    RiskPolicy,
-    RiskPredicate,
-    describe_target,
+from langchain_nemotron_omni.agents.computer_use.review import (
+    RESTARTED,
+    SCREEN_CHANGED,
+    Review,
+    review,
 )
+from langchain_nemotron_omni.agents.computer_use.risk import RiskPolicy, RiskPredicate
 from langchain_nemotron_omni.agents.computer_use.screenshots import (
     BaseStoreScreenshots,
     DirectoryScreenshots,
     ScreenshotLoader,
     ScreenshotStore,
 )
-from langchain_nemotron_omni.agents.computer_use.sessions import SESSIONS
+from langchain_nemotron_omni.agents.computer_use.sessions import SESSIONS, SessionPool
 from langchain_nemotron_omni.agents.computer_use.state import (
     ActionResult,
     ComputerUseInput,
@@ -97,7 +93,7 @@ from langchain_nemotron_omni.agents.computer_use.state import (
 from langchain_nemotron_omni.agents.computer_use.tool_protocol import plan_tool_calls, tools_for
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.runnables import Runnable
@@ -110,12 +106,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ComputerSource: TypeAlias = (
-    Computer | Callable[[ComputerUseSettings], AbstractContextManager[Computer]]
-)
-"""An environment the caller started (and will stop), or a function of the run's settings
-returning a context manager that starts one for a run: the agent enters it and exits it when
-the run ends."""
+__all__ = ["ComputerSource", "create_computer_use_agent"]
 
 DEFAULT_RISK: RiskPredicate = RiskPolicy()
 RECURSION_LIMIT = 10_000  # the step limit is the real bound; each step takes 3+ supersteps
@@ -141,6 +132,7 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
     screenshots: ScreenshotStore | None = None,
     checkpointer: Checkpointer = None,
     store: BaseStore | None = None,
+    sessions: SessionPool | None = None,
     name: str = "computer_use",
 ) -> CompiledStateGraph[ComputerUseState, ComputerUseSettings, ComputerUseInput, ComputerUseState]:
     """Build a computer-use agent for Nemotron 3 Nano Omni.
@@ -149,8 +141,9 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
         model: The chat model (``ChatNemotronOmni``), or a function of the run's
             :class:`ComputerUseSettings` returning one (called once per run).
         computer: A started environment (the caller stops it), or
-            ``f(settings) -> context manager`` that starts one per run (the agent stops it
-            when the run ends; it stays open while the run waits at an interrupt).
+            ``f(settings) -> context manager`` that starts one per run: the agent stops it
+            when the run ends, fails or is cancelled; while the run waits at an interrupt
+            it stays open up to the pool's idle limit (a resumed run gets a new one).
         settings: Protocol, start URL, allowed domains, step limit, risk handling, history
             windows (:class:`ComputerUseSettings`); a run overrides the fields it names in
             its context (the graph's context schema is the same class).
@@ -160,6 +153,8 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
             one (the LangGraph server provides it), else files in a temporary folder.
         checkpointer: Persists runs (needed for interrupts); omit under a LangGraph server.
         store: A LangGraph store for screenshots (and anything else).
+        sessions: Where environments the agent starts are kept (idle limit, cap); default:
+            the process's pool, configured by the deployment (:mod:`.deployment`).
         name: The graph's name.
 
     Returns:
@@ -168,7 +163,7 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
     """
     agent = _Agent(
         model=model,
-        computer=computer,
+        environments=Environments(computer, SESSIONS if sessions is None else sessions),
         system_prompt=system_prompt,
         risk=risk,
         screenshots=screenshots,
@@ -189,7 +184,8 @@ def create_computer_use_agent(  # noqa: PLR0913  # the agent's documented knobs
     builder.add_conditional_edges("observe", route_after_observe)
     builder.add_edge("finish", END)
     graph = builder.compile(checkpointer=checkpointer, store=store, name=name)
-    return graph.with_config(recursion_limit=RECURSION_LIMIT)
+    # The watch sees every run end (also failures and cancellations) to close environments.
+    return graph.with_config(recursion_limit=RECURSION_LIMIT, callbacks=[agent.env.watch])
 
 
 def route_after_act(state: ComputerUseState) -> Literal["act", "observe"]:
@@ -209,14 +205,14 @@ class _Agent:
         self,
         *,
         model: ModelSource[ComputerUseSettings],
-        computer: ComputerSource,
+        environments: Environments,
         system_prompt: str | None,
         risk: RiskPredicate | None,
         screenshots: ScreenshotStore | None,
         defaults: ComputerUseSettings,
     ) -> None:
         self.model = model
-        self.computer = computer
+        self.env = environments
         self.system_prompt = system_prompt
         self.risk = risk
         self.screenshots = screenshots
@@ -229,21 +225,6 @@ class _Agent:
 
     def _settings(self, state: ComputerUseState) -> ComputerUseSettings:
         return run_settings(self.defaults, state)
-
-    def _environment(self, state: ComputerUseState) -> Computer:
-        if isinstance(self.computer, Computer):
-            return self.computer
-        factory = self.computer
-        settings = self._settings(state)
-        computer, created = SESSIONS.get(state["session"], lambda: factory(settings))
-        url = state.get("screen", {}).get("url")
-        if created and url and isinstance(computer, BrowserComputer) and url.startswith("http"):
-            # The run resumed in a new process: bring the page back as well as we can.
-            try:
-                computer.navigate(url)
-            except Exception:
-                logger.exception("could not reopen %s after restarting the browser", url)
-        return computer
 
     def _store(self, runtime: Runtime[ComputerUseSettings]) -> ScreenshotStore:
         if self.screenshots is not None:
@@ -259,12 +240,13 @@ class _Agent:
 
     def _look(
         self,
-        computer: Computer,
+        state: ComputerUseState,
         runtime: Runtime[ComputerUseSettings],
         *,
-        session: str,
         step: int,
     ) -> tuple[ScreenshotRef, Screen]:
+        computer, incarnation = self.env.get(state, self._settings(state))
+        session = state["session"]
         png = computer.screenshot()
         width, height = computer.size()
         ref: ScreenshotRef = {
@@ -273,7 +255,12 @@ class _Agent:
             "width": width,
             "height": height,
         }
-        screen: Screen = {"kind": computer.kind, "width": width, "height": height}
+        screen: Screen = {
+            "kind": computer.kind,
+            "width": width,
+            "height": height,
+            "environment": incarnation,
+        }
         if isinstance(computer, BrowserComputer):
             screen["url"] = computer.current_url()
             screen["tabs"] = computer.tabs()
@@ -300,9 +287,11 @@ class _Agent:
         settings = start_settings(self.defaults, runtime.context)
         task = state.get("task") or _task_from_messages(state.get("messages", []))
         thread = (get_config().get("configurable") or {}).get("thread_id")
-        session = str(thread) if thread else uuid.uuid4().hex
+        # A new episode id for every task: two tasks on one thread never share screenshots.
+        episode = uuid.uuid4().hex[:12]
+        session = f"{thread}/{episode}" if thread else episode
         state = {**state, "session": session, "settings": settings.to_state()}
-        computer = self._environment(state)
+        computer, _ = self.env.get(state, settings)
         if settings.start_url:
             if not isinstance(computer, BrowserComputer):
                 msg = "start_url needs a browser environment"
@@ -311,7 +300,8 @@ class _Agent:
             if not domains.allows(settings.start_url):
                 raise ComputerUseError(domains.refusal(settings.start_url))
             computer.navigate(settings.start_url)
-        ref, screen = self._look(computer, runtime, session=session, step=1)
+        ref, screen = self._look(state, runtime, step=1)
+        events.run_started(session, task, screen, ref)
         lines = [task_text(task), step_text(1), tabs_text(screen.get("tabs", []))]
         first = observation("\n\n".join(line for line in lines if line), ref)
         # A new task on a thread starts a new episode: earlier turns are not carried over.
@@ -329,6 +319,7 @@ class _Agent:
             "pending": [],
             "results": [],
             "outcome": None,
+            "approval": None,
             SETTINGS_KEY: settings.to_state(),
         }
 
@@ -348,40 +339,60 @@ class _Agent:
             policy=policy,
             load_image=self._loader(runtime),
         )
+        started = time.monotonic()
         reply = self._llm(settings, kind, protocol).invoke(request)
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=reply.content)
         plan = plan_tool_calls(reply, kind) if protocol == "tools" else plan_code_reply(reply)
+        shots = state.get("screenshots") or []
+        seconds = time.monotonic() - started
+        events.step_planned(
+            state["session"],
+            step=state["step"],
+            reply=reply,
+            plan=plan,
+            shot=shots[-1] if shots else None,
+            seconds=seconds,
+        )
         return {"messages": [reply], "pending": plan, "results": []}
 
-    def act(self, state: ComputerUseState) -> dict[str, Any]:
+    def act(  # noqa: PLR0911  # each way an action can end
+        self, state: ComputerUseState, runtime: Runtime[ComputerUseSettings]
+    ) -> dict[str, Any]:
         """Run the next pending action (after approval when it is risky)."""
         head, *rest = state["pending"]
         results = list(state.get("results", []))
-        update: dict[str, Any] = {"pending": rest}
+        update: dict[str, Any] = {"pending": rest, "approval": None}
         if head["error"] is not None or head["action"] is None:
-            return self._stop(update, results, result(head, "failed", head["error"] or ""), rest)
+            failed = result(head, "failed", head["error"] or "")
+            return self._stop(state, update, failed, rest)
         action = action_from_dict(head["action"])
         if isinstance(action, Terminate):
             update["outcome"] = Outcome(
                 status=action.status, answer=action.answer, reason="terminated", steps=state["step"]
             )
-            return self._stop(
-                update, results, result(head, "done", f"Task ended: {action.status}."), rest
-            )
+            ended = result(head, "done", f"Task ended: {action.status}.")
+            return self._stop(state, update, ended, rest)
         settings = self._settings(state)
-        computer = self._environment(state)
+        computer, incarnation = self.env.get(state, settings)
+        if state["screen"].get("environment", incarnation) != incarnation:
+            # Resumed on another environment than the step was planned on: re-observe.
+            events.send("replanned", state["session"], step=state["step"], reason=RESTARTED)
+            return self._stop(state, update, result(head, "skipped", RESTARTED), rest)
         protocol = settings.protocol_for(computer.kind)
-        refusal = self._review(
-            state=state,
-            head=head,
-            action=action,
-            computer=computer,
-            settings=settings,
-            protocol=protocol,
+        gate = review(
+            Review(state, head, action, computer, incarnation, settings, _MODE[protocol]),
+            self.risk,
+            self._store(runtime),
+            self._loader(runtime),
         )
-        if refusal is not None:
-            return self._stop(update, results, result(head, "rejected", refusal), rest)
+        if isinstance(gate, dict):  # asking for approval: the screen it is asked on is saved
+            return {"approval": gate}
+        if gate is not None:
+            stopped = result(head, "skipped" if gate == SCREEN_CHANGED else "rejected", gate)
+            return self._stop(state, update, stopped, rest)
+        where = events.marker(action, computer, _MODE[protocol])
+        started = time.monotonic()
         try:
             detail = execute(
                 action,
@@ -391,53 +402,45 @@ class _Agent:
             )
         except Exception as exc:  # noqa: BLE001  # every failure goes back to the model
             logger.info("action %s failed: %s", head["summary"], exc)
-            return self._stop(update, results, result(head, "failed", _error_text(exc)), rest)
-        update["results"] = [*results, result(head, "done", detail)]
+            failed = result(head, "failed", _error_text(exc))
+            seconds = time.monotonic() - started
+            return self._stop(state, update, failed, rest, where=where, seconds=seconds)
+        done = result(head, "done", detail)
+        seconds = time.monotonic() - started
+        events.action_ran(
+            state["session"],
+            step=state["step"],
+            index=len(results),
+            outcome=done,
+            where=where,
+            seconds=seconds,
+        )
+        update["results"] = [*results, done]
         return update
 
-    def _review(  # noqa: PLR0913
-        self,
-        *,
-        state: ComputerUseState,
-        head: PlannedAction,
-        action: Any,
-        computer: Computer,
-        settings: ComputerUseSettings,
-        protocol: ProtocolName,
-    ) -> str | None:
-        """None to go ahead, else why the action does not run."""
-        if self.risk is None or settings.on_risk == "allow":
-            return None
-        check = _risk_check(head, action, computer, settings, protocol)
-        reason = self.risk(check)
-        if reason is None:
-            return None
-        if settings.on_risk == "refuse":
-            return f"this action {reason}, which needs a human's approval; it was refused"
-        screenshots = state.get("screenshots") or []
-        decision = interrupt(
-            approval_request(
-                step=state["step"],
-                tool=head["tool"],
-                action=head["action"] or {},
-                summary=check.description,
-                reason=reason,
-                url=check.url,
-                screenshot=screenshots[-1]["ref"] if screenshots else None,
-            )
-        )
-        approved, why = parse_decision(decision)
-        return None if approved else f"the user rejected this action ({reason}): {why}"
-
     @staticmethod
-    def _stop(
+    def _stop(  # noqa: PLR0913
+        state: ComputerUseState,
         update: dict[str, Any],
-        results: list[ActionResult],
         last: ActionResult,
         rest: Sequence[PlannedAction],
+        *,
+        where: events.Marker | None = None,
+        seconds: float = 0.0,
     ) -> dict[str, Any]:
         """Record ``last`` and skip the rest of the step."""
+        results = list(state.get("results", []))
         skipped = [result(entry, "skipped", SKIPPED) for entry in rest]
+        session, step = state["session"], state["step"]
+        for index, entry in enumerate([last, *skipped], start=len(results)):
+            events.action_ran(
+                session,
+                step=step,
+                index=index,
+                outcome=entry,
+                where=where if entry is last else None,
+                seconds=seconds if entry is last else 0.0,
+            )
         return {**update, "pending": [], "results": [*results, last, *skipped]}
 
     def observe(
@@ -463,8 +466,8 @@ class _Agent:
                 status="failure", answer=None, reason="step_limit", steps=state["step"]
             )
             return {**update, "messages": answers}
-        computer = self._environment(state)
-        ref, screen = self._look(computer, runtime, session=state["session"], step=step)
+        ref, screen = self._look(state, runtime, step=step)
+        events.observed(state["session"], screen, ref)
         lines = [untracked_report(results), step_text(step), tabs_text(screen.get("tabs", []))]
         seen = observation("\n\n".join(line for line in lines if line), ref)
         # Steps that left the image window live on as records: drop their messages.
@@ -479,8 +482,9 @@ class _Agent:
 
     def finish(self, state: ComputerUseState) -> dict[str, Any]:
         """Close the environment if this agent started it."""
-        if not isinstance(self.computer, Computer) and state.get("session"):
-            SESSIONS.close(state["session"])
+        self.env.close(state)
+        if outcome := state.get("outcome"):
+            events.run_finished(state["session"], outcome)
         return {}
 
 
@@ -496,29 +500,6 @@ def _prepare(
         extra = {"chat_template_kwargs": {"truncate_history_thinking": False}}
         runnable = runnable.bind(extra_body=extra)
     return runnable
-
-
-def _risk_check(
-    head: PlannedAction,
-    action: Any,
-    computer: Computer,
-    settings: ComputerUseSettings,
-    protocol: ProtocolName,
-) -> RiskCheck:
-    target = None
-    url = None
-    if isinstance(computer, BrowserComputer):
-        url = computer.current_url()
-        point = pointer_target(action, computer, _MODE[protocol])
-        target = computer.element_at(*point) if point is not None else computer.focused_element()
-    return RiskCheck(
-        action=action,
-        description=describe_target(head["summary"], action, target),
-        environment=computer.kind,
-        url=url,
-        target=target,
-        blocked_patterns=tuple(settings.blocked_patterns),
-    )
 
 
 def _task_from_messages(messages: Sequence[BaseMessage]) -> str:

@@ -4,6 +4,11 @@ Checkpointers save every changed channel at every step, so base64 images in the 
 would make each checkpoint bigger than the last. The state keeps a reference instead:
 ``store:<namespace>/<key>`` for a LangGraph ``BaseStore`` (the LangGraph server provides
 one), or a file path under a folder.
+
+A run's session id is ``<thread id>/<episode>`` (see the state), and each part becomes a
+namespace label or a folder: every task's screenshots stay apart, also on a reused thread.
+Each screenshot is named ``<label>-<step>`` (``step-0003``; the screen an approval was asked
+on is ``approval0-0003``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ NAMESPACE = ("nemotron_omni", "computer_use", "screenshots")
 class ScreenshotStore(Protocol):
     """Saves screenshots and loads them back by reference."""
 
-    def save(self, png: bytes, *, session: str, step: int) -> str:
+    def save(self, png: bytes, *, session: str, step: int, label: str = "step") -> str:
         """Keep ``png`` and return its reference."""
         ...
 
@@ -32,25 +37,30 @@ class ScreenshotStore(Protocol):
 
 
 class DirectoryScreenshots:
-    """Screenshots as PNG files: ``<root>/<session>/step-0001.png``."""
+    """Screenshots as PNG files: ``<root>/<thread>/<episode>/step-0001.png``."""
 
     def __init__(self, root: str | Path) -> None:
         """Keep files under ``root`` (created on first save)."""
         self.root = Path(root)
 
-    def save(self, png: bytes, *, session: str, step: int) -> str:
+    def save(self, png: bytes, *, session: str, step: int, label: str = "step") -> str:
         """Write the file; the reference is its absolute path."""
         # Screenshots show whatever was on screen: only the user may read them.
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = self.root / _safe(session)
-        folder.mkdir(mode=0o700, exist_ok=True)
-        path = folder / f"step-{step:04d}.png"
+        folder = self.root
+        for part in ("", *_parts(session)):
+            folder = folder / part if part else folder
+            folder.mkdir(mode=0o700, parents=not part, exist_ok=True)
+        path = folder / f"{_safe(label)}-{step:04d}.png"
         path.write_bytes(png)
         return str(path.resolve())
 
     def load(self, ref: str) -> bytes:
         """Read the file back."""
         return Path(ref).read_bytes()
+
+    def folder(self, session: str) -> Path:
+        """Where a session's screenshots go."""
+        return self.root.joinpath(*_parts(session))
 
 
 class BaseStoreScreenshots:
@@ -60,10 +70,10 @@ class BaseStoreScreenshots:
         """Use ``store`` (for example ``runtime.store`` in a node)."""
         self.store = store
 
-    def save(self, png: bytes, *, session: str, step: int) -> str:
-        """Put the image under ``NAMESPACE + (session,)``."""
-        namespace = (*NAMESPACE, _safe(session))
-        key = f"step-{step:04d}"
+    def save(self, png: bytes, *, session: str, step: int, label: str = "step") -> str:
+        """Put the image under ``NAMESPACE + (thread, episode)``."""
+        namespace = (*NAMESPACE, *_parts(session))
+        key = f"{_safe(label)}-{step:04d}"
         self.store.put(namespace, key, {"png": base64.b64encode(png).decode("ascii")}, index=False)
         return STORE_PREFIX + "/".join((*namespace, key))
 
@@ -102,5 +112,10 @@ class ScreenshotLoader:
 
 
 def _safe(name: str) -> str:
-    # References are split on "/", and folder names must not climb out of the root.
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "_"
+    # References are split on "/", folder names must not climb out of the root, and store
+    # namespace labels may not contain dots.
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "_"
+
+
+def _parts(session: str) -> list[str]:
+    return [_safe(part) for part in session.split("/")]

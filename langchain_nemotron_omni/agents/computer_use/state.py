@@ -37,13 +37,34 @@ class ScreenshotRef(TypedDict):
 
 
 class Screen(TypedDict, total=False):
-    """What the environment showed at the last observation."""
+    """What the environment showed at the last observation.
+
+    ``environment`` is the incarnation of the environment the screenshot came from
+    (:mod:`.environments`): acting on another one means the world changed.
+    """
 
     kind: EnvironmentKind
     width: int
     height: int
     url: str
     tabs: list[TabInfo]
+    environment: str
+
+
+class PendingApproval(TypedDict):
+    """An approval being asked for: which action, why, and the screen it was asked on.
+
+    On resume the agent compares that screen with the screen now; a decision is only
+    applied to the screen it was given for.
+    """
+
+    step: int
+    index: int
+    reason: str
+    summary: str
+    url: str | None
+    screenshot: str
+    environment: str
 
 
 class Outcome(TypedDict):
@@ -119,13 +140,15 @@ class ComputerUseState(TypedDict, total=False):
         history: A :class:`StepRecord` for each of the latest finished steps (the text
             window), oldest first.
         step: The step the model is on (1 for its first call).
-        session: Key of the environment session this run drives.
+        session: This task's id, ``<thread id>/<episode>`` (a new episode for every task, so
+            two tasks on one thread never share screenshots or an environment).
         screen: Size, URL and tabs at the last observation.
         screenshots: References of the screenshots in the image window, oldest first
             (every screenshot stays in its store or folder).
         pending: Actions of the current step not yet executed.
         results: Results of the current step's actions so far.
         outcome: Set when the run ends.
+        approval: The approval being asked for, if any.
         settings: The run's :class:`ComputerUseSettings`, fixed when it started.
     """
 
@@ -139,6 +162,7 @@ class ComputerUseState(TypedDict, total=False):
     pending: list[PlannedAction]
     results: list[ActionResult]
     outcome: Outcome | None
+    approval: PendingApproval | None
     settings: dict[str, Any]
 
 
