@@ -197,15 +197,16 @@ def _drive(
         raise ComputerUseError(msg)
     from langgraph.types import Command  # noqa: PLC0415
 
+    # A resumed run first re-enters its pending node without an answer: in this new process
+    # its browser is new, so the agent re-observes and re-plans (asking again if needed)
+    # rather than applying an approval to a screen that no longer exists.
     while True:
-        if payload is None and snapshot.interrupts:
-            payload = Command(resume=_decide(snapshot.interrupts[0].value, out, ask))
         for update in agent.stream(payload, config, stream_mode="updates"):
             _show(update, out)
         snapshot = agent.get_state(config)
         if not snapshot.interrupts:
             return _report(snapshot.values, out)
-        payload = None
+        payload = Command(resume=_decide(snapshot.interrupts[0].value, out, ask))
 
 
 def _show(update: dict[str, Any], out: TextIO) -> None:
