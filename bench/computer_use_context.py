@@ -1,21 +1,23 @@
 """Computer-use context: what each step sends, and what each checkpoint holds, as a run grows.
 
-One run of ``--steps`` steps (default 50) per policy, each against the same FakeNemotronServer
-script (a ~300-character thought and a click-and-type tool call per step) on a drawn 1280x720
-browser (``FakeBrowser``), checkpointed with ``SqliteSaver``:
+Runs against the same FakeNemotronServer script (a ~1,200-character thought and a
+click-and-type tool call per step) on a drawn 1280x720 browser (``FakeBrowser``),
+checkpointed with ``SqliteSaver``:
 
-* ``ours``: the agent's default policy: the last 3 screenshots inline, 8 older steps as text,
-  screenshots in files and references in the state;
+* ``ours``: the agent's history as NVIDIA's harness sends it (every earlier turn, call and
+  result kept, screenshots only for the last 3), bounded by the text budget derived from
+  the served context (``max_model_len``): the default 131,072 tokens, and a 32,768-token
+  server whose smaller budget the run reaches; finished steps live in the step log (files)
+  and screenshots in files, so the state holds only the current step;
 * ``naive``: what peers do (langgraph-cua-py keeps data URLs in its messages, no pruning):
   every screenshot inline in every request and stored base64 in the state.
 
-Per step: bytes of the request body (``len(json.dumps(body))``), images sent, image tokens
-(~pixels/1024 each, NVIDIA budgets 2040 per 1920x1080 screenshot), text tokens (the fake
-server's prompt-token count minus its fixed per-image cost), and the serialized size of the
-latest checkpoint (``serde.dumps_typed`` of the checkpointer's own checkpoint).
-Target: ours flat once the windows are full (3 screenshots, 10 text steps: from step 14).
+Per step: tokens sent (image tokens at ~pixels/1024 each, as NVIDIA budgets 2,040 per
+1920x1080 screenshot, plus text tokens: the fake server's prompt-token count minus its fixed
+per-image cost), and the serialized size of the latest checkpoint (``serde.dumps_typed`` of the
+checkpointer's own checkpoint).
 
-Run: ``uv run python bench/computer_use_context.py [--steps 50]``.
+Run: ``uv run python bench/computer_use_context.py [--steps 150] [--naive-steps 50]``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from langchain_nemotron_omni.agents.computer_use import (
 )
 from langchain_nemotron_omni.agents.computer_use.demo import current_step
 from langchain_nemotron_omni.agents.computer_use.fake import FakeBrowser
+from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.testing.server import MEDIA_TOKEN_COST
 from langchain_nemotron_omni.tool_xml import render_tool_call_xml
@@ -46,9 +49,10 @@ SIZE = (1280, 720)
 THOUGHT = (
     "The form is on the left and the search field is near the top. I click into the field, "
     "type the query, and check the result list on the next screenshot before going on; if "
-    "the list is empty I will scroll down to look for a pagination control or an error."
-)
-REPORT_STEPS = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50)
+    "the list is empty I will scroll down to look for a pagination control or an error. "
+) * 5
+REPORT_STEPS = (1, 2, 3, 5, 10, 20, 30, 40, 50, 75, 100, 125, 150)
+SMALL_SERVER = 32_768
 
 
 class InlineScreenshots:
@@ -72,17 +76,16 @@ def script(total: int) -> Any:
                 {"action": "type", "text": f"query {step}"},
             ]
             call = render_tool_call_xml("computer", {"actions": actions})
-        return f"{THOUGHT} (step {step})\n</think>\n{call}"
+        return f"{THOUGHT}(step {step})\n</think>\n{call}"
 
     return reply
 
 
 def run(
-    name: str, steps: int, folder: Path
+    name: str, steps: int, folder: Path, *, max_model_len: int = 131_072
 ) -> tuple[list[dict[str, float]], dict[int, int], float]:
     naive = name == "naive"
-    window = 10**6 if naive else None
-    store = InlineScreenshots() if naive else DirectoryScreenshots(folder / "shots")
+    store = InlineScreenshots() if naive else DirectoryScreenshots(folder / name)
     checkpoints: dict[int, int] = {}
     started = time.perf_counter()
     with (
@@ -94,8 +97,8 @@ def run(
             FakeBrowser(SIZE),
             settings=ComputerUseSettings(
                 max_steps=steps,
-                image_history=window or ComputerUseSettings().image_history,
-                text_history=window or ComputerUseSettings().text_history,
+                image_history=1_000 if naive else 3,
+                max_model_len=10**9 if naive else max_model_len,
             ),
             screenshots=store,
             checkpointer=saver,
@@ -114,8 +117,7 @@ def run(
         checkpoints[len(server.requests)] = len(saver.serde.dumps_typed(final.checkpoint)[1])
         requests = server.requests
     elapsed = time.perf_counter() - started
-    rows = [_measure(request) for request in requests]
-    return rows, checkpoints, elapsed
+    return [_measure(request) for request in requests], checkpoints, elapsed
 
 
 def _measure(request: ChatRequest) -> dict[str, float]:
@@ -137,50 +139,66 @@ def _measure(request: ChatRequest) -> dict[str, float]:
     }
 
 
+def _cell(rows: list[dict[str, float]], ckpt: dict[int, int], step: int) -> str:
+    if step > len(rows):
+        return f"{'':>7} {'':>7} {'':>7}"
+    row = rows[step - 1]
+    return f"{row['text_tokens']:>7,.0f} {row['tokens']:>7,.0f} {ckpt.get(step, 0) / 1024:>7.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--steps", type=int, default=50)
-    steps = parser.parse_args().steps
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--naive-steps", type=int, default=50)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ours, ours_ckpt, ours_time = run("ours", steps, Path(tmp))
-        naive, naive_ckpt, naive_time = run("naive", steps, Path(tmp))
-    shown = [s for s in REPORT_STEPS if s <= len(ours)]
-    print(f"Computer-use context, {steps} steps, {SIZE[0]}x{SIZE[1]} screenshots, one run each")
-    print(f"(ours {ours_time:.1f} s, naive {naive_time:.1f} s)\n")
+        ours, ours_ckpt, ours_time = run("ours", args.steps, Path(tmp))
+        small, small_ckpt, small_time = run(
+            "small", args.steps, Path(tmp), max_model_len=SMALL_SERVER
+        )
+        naive, naive_ckpt, naive_time = run("naive", args.naive_steps, Path(tmp))
+    budget = ContextPolicy().text_budget
+    small_budget = ContextPolicy(max_model_len=SMALL_SERVER).text_budget
+    print(
+        f"Computer-use context, {SIZE[0]}x{SIZE[1]} screenshots, "
+        f"a {len(THOUGHT)}-character thought per step, one run each "
+        f"(ours {ours_time:.1f} s, small server {small_time:.1f} s, naive {naive_time:.1f} s)"
+    )
+    print(
+        f"text budget: {budget:,} tokens at max_model_len 131,072; "
+        f"{small_budget:,} at {SMALL_SERVER:,}\n"
+    )
     head = (
-        f"{'step':>4} | {'request KB':>10} {'imgs':>4} {'img tok':>7} {'text tok':>8} "
-        f"{'tokens':>7} | {'ckpt KB':>7} || {'naive KB':>9} {'imgs':>4} {'tokens':>7} "
-        f"{'ckpt KB':>8}"
+        f"{'step':>4} | {'ours: text':>10} {'tokens':>7} {'ckpt KB':>7} | "
+        f"{'32K: text':>9} {'tokens':>7} {'ckpt KB':>7} | {'naive: text':>11} {'tokens':>7} "
+        f"{'ckpt KB':>7}"
     )
     print(head)
     print("-" * len(head))
-    for step in shown:
-        o, n = ours[step - 1], naive[step - 1]
-        o_ck = ours_ckpt.get(step, 0) / 1024
-        n_ck = naive_ckpt.get(step, 0) / 1024
+    for step in REPORT_STEPS:
+        if step > max(len(ours), len(naive)):
+            continue
         print(
-            f"{step:>4} | {o['kb']:>10.1f} {o['images']:>4.0f} {o['image_tokens']:>7.0f} "
-            f"{o['text_tokens']:>8.0f} {o['tokens']:>7.0f} | {o_ck:>7.1f} || "
-            f"{n['kb']:>9.1f} {n['images']:>4.0f} {n['tokens']:>7.0f} {n_ck:>8.1f}"
+            f"{step:>4} | {_cell(ours, ours_ckpt, step):>26} | {_cell(small, small_ckpt, step):>25}"
+            f" | {_cell(naive, naive_ckpt, step):>27}"
         )
-    last = len(ours)
     print()
-    for step in (5, 20, 50):
-        if step <= last:
-            print(
-                f"step {step:>2}: tokens ours/naive {ours[step - 1]['tokens']:,.0f}/"
-                f"{naive[step - 1]['tokens']:,.0f} "
-                f"({naive[step - 1]['tokens'] / ours[step - 1]['tokens']:.1f}x), checkpoint "
-                f"{ours_ckpt.get(step, 0) / 1024:.1f}/{naive_ckpt.get(step, 0) / 1024:.1f} KB"
-            )
-    full = 3 + 10 + 1  # the step from which both default windows are full
-    late = [row["tokens"] for row in ours[full - 1 :]]
-    late_ckpt = [size for step, size in ours_ckpt.items() if full <= step < last]
-    if late and late_ckpt:
+    for label, rows, ckpt, cap in (
+        ("ours", ours, ours_ckpt, budget),
+        ("32K server", small, small_ckpt, small_budget),
+    ):
+        late = [size for step, size in ckpt.items() if 3 <= step < len(rows)]
+        top = max(row["text_tokens"] for row in rows)
         print(
-            f"ours, steps {full}-{last}: tokens vary by {(max(late) - min(late)) / min(late):.1%}, "
-            f"checkpoints by {(max(late_ckpt) - min(late_ckpt)) / min(late_ckpt):.1%}"
+            f"{label}: text tokens at most {top:,.0f} (budget {cap:,}); checkpoints from step 3 on "
+            f"{min(late) / 1024:.1f}-{max(late) / 1024:.1f} KB"
         )
+    step = min(len(ours), len(naive))
+    print(
+        f"step {step}: tokens ours/naive {ours[step - 1]['tokens']:,.0f}/"
+        f"{naive[step - 1]['tokens']:,.0f}, checkpoint {ours_ckpt.get(step, 0) / 1024:.1f}/"
+        f"{naive_ckpt.get(step, 0) / 1024:.1f} KB"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
@@ -173,14 +175,16 @@ def test_reaches_the_goal_with_errors_fed_back(
             and any(p.get("type") == "image_url" for p in m["content"])
         )
         assert request.chat_template_kwargs["truncate_history_thinking"] is False
-    # Previous thinking is kept for the full steps, older steps become a line of text.
-    assert "<think>\nFill in the name.\n</think>" in requests[2].prompt
-    assert (
-        "Step 1: Fill in the name. | Action: click at (0.312, 0.192); type 'Ada'"
-        in requests[3].prompt
-    )
-    assert "<think>\nFill in the name." not in requests[3].prompt
+    # NVIDIA's layout: the conversation stays whole (tool calls, results, thinking); only
+    # screenshots older than the last 3 are left out.
+    assert "<think>\nFill in the name.\n</think>" in requests[9].prompt
+    assert requests[9].messages[1]["content"] == [
+        {"type": "text", "text": "# Task Instruction:\n\nSign up as Ada and report the code."
+         "\n\nYou are currently on Step 1.\n\nOpen tabs:\n"
+         f"[0] Sign up - {site.url} (active)"},
+    ]  # fmt: skip
     assert requests[0].body["tools"][1]["function"]["name"] == "computer"
+    assert (requests[0].body["temperature"], requests[0].body["top_p"]) == (0.6, 0.95)
 
 
 def test_rejection_reason_reaches_the_model(
@@ -206,8 +210,8 @@ def test_rejection_reason_reaches_the_model(
 
     assert final["outcome"]["status"] == "failure"
     assert final["outcome"]["answer"] == (
-        "Rejected: type 'hunter2': the user rejected this action (types into a password field): "
-        "never type passwords (the 1 action(s) before it ran)."
+        "Rejected: type '{{secret1}}': the user rejected this action (types into a password "
+        "field): never type passwords (the 1 action(s) before it ran)."
     )
     browser.focus_tab(max(t["id"] for t in browser.tabs()))
     assert browser.call(lambda page: page.input_value("#password")) == ""
@@ -293,3 +297,67 @@ def test_cli_prompts_and_resumes_by_thread_id(site: Site, tmp_path: Path) -> Non
         final = json.dumps([r.body for r in server.requests][-1])
     assert "/details" in final
     assert site.paths.count("/details") == loads_before + 1  # after approval, once
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_a_password_is_typed_but_never_shown_or_stored(
+    site: Site, browser: PlaywrightBrowser, tmp_path: Path, given: bool
+) -> None:
+    """Given as a secret (the model types ``{{password}}``) or found (typed into a password
+    field): the form gets the value; the checkpoint file, the step log, the screenshots'
+    folder, the approval prompts and the history sent to the model never hold it."""
+    password = "Corr3ct-Horse-42"
+    typed = "{{password}}" if given else password
+
+    def script(request: ChatRequest) -> str:
+        step = current_step(request)
+        if step == 1:
+            actions = [
+                _click(NAME_FIELD),
+                {"action": "type", "text": "Ada"},
+                _click(PASSWORD_FIELD),
+                {"action": "type", "text": typed},
+                {"action": "key_press", "keys": ["enter"]},
+            ]
+            return _call(f"I type {typed} as the password.", "computer", {"actions": actions})
+        return _call("Signed up.", "terminate", {"status": "success", "answer": "done"})
+
+    checkpoints = tmp_path / "checkpoints.sqlite"
+    with (
+        FakeNemotronServer(script) as server,
+        SqliteSaver.from_conn_string(str(checkpoints)) as saver,
+    ):
+        agent = create_computer_use_agent(
+            ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
+            browser,
+            settings=ComputerUseSettings(allowed_domains=["127.0.0.1"], start_url=site.url),
+            checkpointer=saver,
+            screenshots=DirectoryScreenshots(tmp_path / "run"),
+            secrets={"password": password} if given else None,
+        )
+        config: RunnableConfig = {"configurable": {"thread_id": f"secret-{given}"}}
+        # A task names a given secret by its placeholder (the run's input is stored as is).
+        task = "Sign up as Ada with the password {{password}}." if given else "Sign up as Ada."
+        state = agent.invoke({"task": task}, config)
+        prompts = []
+        while "__interrupt__" in state:
+            prompts.append(state["__interrupt__"][0].value)
+            state = agent.invoke(Command(resume=True), config)
+        requests = server.requests
+
+    assert state["outcome"]["status"] == "success"
+    # Typing the password, then Enter in that field (which also submits the form).
+    assert [p["reason"] for p in prompts] == ["types into a password field"] * 2
+    mark = "{{password}}" if given else "{{secret1}}"
+    assert prompts[0]["action"] == {"kind": "type", "text": mark}
+    assert f"/welcome?name=Ada&password={password}" in site.paths  # typed for real
+    assert all(password not in json.dumps(request.body) for request in requests)
+    assert password not in json.dumps(prompts)
+    if given:
+        assert f"Sign up as Ada with the password {mark}." in requests[0].prompt
+    assert mark in requests[1].prompt
+    stored = [checkpoints, *checkpoints.parent.glob("checkpoints.sqlite*")]
+    stored += [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" for p in stored)  # the step log is among them
+    for path in stored:
+        assert password.encode() not in path.read_bytes(), path

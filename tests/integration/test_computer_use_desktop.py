@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.computer_use import (
@@ -101,10 +104,11 @@ def test_pyautogui_protocol_reaches_the_goal_and_refuses_code(
     assert "argument `__import__('os').system('id')` is not a literal" in feedback[2]
     assert "`pyautogui.frobnicate` is not an allowed function" in feedback[3]
     assert all(
-        text.startswith("Previous step: Action failed: the code was refused")
+        "You are currently on Step" in text
+        and "\nPrevious step: Action failed: the code was refused" in text
         for text in feedback[1:4]
     )
-    assert not feedback[4].startswith("Previous step")
+    assert "Previous step" not in feedback[4]
     # The desktop protocol sends no tools; history keeps thought and action, not old code.
     assert all(r.tools is None for r in requests)
     assert "pyautogui.click(0.15, 0.0583)" not in requests[5].prompt
@@ -117,3 +121,58 @@ def test_pyautogui_protocol_reaches_the_goal_and_refuses_code(
         "height": 600,
         "environment": final["screen"]["environment"],
     }
+
+
+TERMINAL = (100, 100)  # inside the xterm below, in pixels
+
+
+def test_terminal_commands_and_closing_chords_need_approval(tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    command = f"touch {ran}"
+    plan = {
+        1: code_reply("Click into the terminal.", "pyautogui.click({}, {})".format(*TERMINAL)),
+        2: code_reply("Run the command.", f"pyautogui.write({command + chr(10)!r})"),
+        3: code_reply("Run it again.", f"pyautogui.write({command!r})\npyautogui.press('enter')"),
+        4: code_reply("Close the window.", "pyautogui.hotkey('alt', 'f4')"),
+        5: code_reply("Stop.", "computer.terminate(status='failure', answer='stopped')"),
+    }
+
+    def script(request: ChatRequest) -> str:
+        return f"Step {current_step(request)}.\n</think>\n" + plan[current_step(request)]
+
+    with (
+        X11Desktop(size=SCREEN) as screen,
+        FakeNemotronServer(script) as server,
+    ):
+        screen.launch(["xterm", "-T", "Terminal", "-geometry", "80x24+0+0", "-e", "/bin/sh"])
+        screen.wait_for_window("Terminal")
+        agent = create_computer_use_agent(
+            ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
+            screen,
+            checkpointer=InMemorySaver(),
+            screenshots=DirectoryScreenshots(tmp_path / "shots"),
+        )
+        config: RunnableConfig = {"configurable": {"thread_id": "term"}}
+        first = agent.invoke({"task": "Run a command."}, config)
+        (asked,) = first["__interrupt__"]
+        assert asked.value["reason"] == "runs a command in a terminal"
+        assert asked.value["action"] == {"kind": "type", "text": command + "\n"}
+        second = agent.invoke(Command(resume={"approve": False, "reason": "no"}), config)
+        (again,) = second["__interrupt__"]  # the Enter of step 3
+        assert again.value["summary"] == "press enter"
+        assert not ran.exists()
+        third = agent.invoke(Command(resume=True), config)
+        _wait_for(ran)
+        (chord,) = third["__interrupt__"]
+        assert chord.value["reason"] == "presses alt+f4, which closes or runs something"
+        final = agent.invoke(Command(resume=False), config)
+
+    assert final["outcome"]["answer"] == "stopped"
+    assert "Rejected: press alt+f4" in (server.requests[-1].last_user_text or "")
+
+
+def _wait_for(path: Path, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)

@@ -26,11 +26,11 @@ from langchain_nemotron_omni.agents.computer_use.actions import (
 )
 from langchain_nemotron_omni.agents.computer_use.errors import ActionParseError
 from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import (
+    WAIT_SECONDS,
     action_text,
     extract_code,
     parse_code,
     plan_code_reply,
-    without_code,
 )
 from langchain_nemotron_omni.agents.computer_use.tool_protocol import (
     NO_TOOL_CALL,
@@ -65,7 +65,14 @@ from langchain_nemotron_omni.agents.computer_use.tool_protocol import (
         ("pyautogui.hotkey('ctrl', 'a')", [KeyPress(("ctrl", "a"))]),
         ("pyautogui.hotkey(['cmd', 'c'])", [KeyPress(("ctrl", "c"))]),
         ("time.sleep(2)", [Wait(2.0)]),
-        ("computer.wait()", [Wait(1.0)]),
+        ("computer.wait()", [Wait(WAIT_SECONDS)]),
+        ("WAIT", [Wait(WAIT_SECONDS)]),
+        (
+            '{"name": "computer.terminate", "arguments": {"status": "failure"}}',
+            [Terminate("failure")],
+        ),
+        ("pyautogui.scroll(-1000000000)", [Scroll("down", 50)]),
+        ("pyautogui.press('a', presses=1000000000)", [KeyPress(("a",), presses=50)]),
         ("time.sleep(600)", [Wait(30.0)]),
         (
             "computer.terminate(status='success', answer='42')",
@@ -116,9 +123,14 @@ def test_allowed_code(code: str, expected: list[Action]) -> None:
         ("pyautogui.click(0.1, 0.2, button='side')", "button must be"),
         ("pyautogui.click('a', 0.2)", "`x` must be a number"),
         ("pyautogui.press('notakey')", "unknown key 'notakey'"),
-        ("pyautogui.press('a', presses=-1)", "non-negative integer"),
+        ("pyautogui.click(0.5, 0.5, clicks=1000000000)", "`clicks` must be between 1 and 3"),
+        ("pyautogui.click(0.5, 0.5, clicks=10**9)", "`10 ** 9` is not a literal"),
+        ("pyautogui.scroll(1e999)", "must be a finite number"),
+        ("pyautogui.click(1e999, 0.5)", "`x` must be a finite number"),
+        ("pyautogui.click(" + "-" * 4000 + "1, 0.5)", "nested too deeply"),
+        ("pyautogui.write('x' * 3)", "is not a literal"),
         ("pyautogui.write(3)", "`message` must be a string"),
-        ("pyautogui.hotkey()", "hotkey needs at least one key"),
+        ("pyautogui.hotkey()", "hotkey needs 1 to 8 keys"),
         ("computer.terminate(status='done')", "status must be 'success' or 'failure'"),
         ("pyautogui.click(0.1, 0.2", "not valid Python"),
     ],
@@ -152,7 +164,18 @@ def test_code_section_extraction() -> None:
     )
     assert extract_code(reply) == "pyautogui.click(0.5, 0.6)"
     assert action_text(reply) == "Click the OK button."
-    assert without_code(reply) == "## Action:\nClick the OK button."
+    for tag in ("code", "python", "py", "json", "", "PYTHON"):
+        fenced = f"## Action:\nGo.\n## Code:\n```{tag}\npyautogui.click(0.5, 0.6)\n```"
+        assert extract_code(fenced) == "pyautogui.click(0.5, 0.6)", tag
+    # The last block of the section is the code, as in NVIDIA's parser.
+    two = "## Code:\n```python\npyautogui.click(0.1, 0.1)\n```\n```python\nDONE\n```"
+    assert extract_code(two) == "DONE"
+    with pytest.raises(ActionParseError, match="never closed"):
+        extract_code("## Code:\n```python\npyautogui.click(0.5, 0.5)")
+    # Literal backslash-n escapes around the headings (some checkpoints write them).
+    escaped = "## Action:\\nClick.\\n## Code:\\n```python\npyautogui.click(0.5, 0.6)\n```"
+    assert action_text(escaped) == "Click."
+    assert extract_code(escaped) == "pyautogui.click(0.5, 0.6)"
     unfenced = "## Action: Wait.\n## Code:\ncomputer.wait()\n## Notes: none"
     assert extract_code(unfenced) == "computer.wait()"
     with pytest.raises(ActionParseError, match="no `## Code:` section"):
@@ -231,7 +254,9 @@ def test_computer_actions(item: dict[str, Any], expected: Action) -> None:
         ({"action": "key_press"}, "key_press needs `keys`"),
         ({"action": "key_press", "keys": ["hyper"]}, "unknown key 'hyper'"),
         ({"action": "scroll", "scroll_parameters": {"scroll_direction": "in"}}, "scroll_direction"),
-        ({"action": "scroll", "scroll_parameters": {"scroll_amount": 500}}, "between 0 and 50"),
+        ({"action": "scroll", "scroll_parameters": {"scroll_amount": -1}}, "0 or more"),
+        ({"action": "left_click", "coordinate": [10**400, 0.5]}, "finite number"),
+        ({"action": "type", "text": "x" * 10_001}, "type at most 10000"),
         ({"action": "left_click_drag", "coordinate": [0.1, 0.1]}, "start_coordinate"),
         ("left_click", "each action must be an object"),
     ],
@@ -292,7 +317,9 @@ def test_plan_tool_calls_errors() -> None:
     status = plan_tool_calls(_calls(("terminate", {"status": "maybe"})), "browser")
     assert "status 'success' or 'failure'" in str(status[0]["error"])
     focus = plan_tool_calls(_calls(("tabs_focus", {"tab_id": "one"})), "browser")
-    assert "must be an integer" in str(focus[0]["error"])
+    assert "must be a number" in str(focus[0]["error"])
+    huge = plan_tool_calls(_calls(("tabs_focus", {"tab_id": 10**9})), "browser")
+    assert "between 0 and 10000" in str(huge[0]["error"])
     invalid = AIMessage(
         content="",
         invalid_tool_calls=[

@@ -21,55 +21,52 @@ from langchain_nemotron_omni.agents.computer_use import (
 from langchain_nemotron_omni.agents.computer_use.fake import FakeBrowser, FakeDesktop
 from langchain_nemotron_omni.agents.computer_use.history import (
     build_request,
-    last,
     observation,
-    outside_window,
     step_record,
+    text_tokens,
 )
-from langchain_nemotron_omni.agents.computer_use.state import (
-    ActionResult,
-    ScreenshotRef,
-    StepRecord,
-)
+from langchain_nemotron_omni.agents.computer_use.prompts import redaction_text
+from langchain_nemotron_omni.agents.computer_use.state import ScreenshotRef, StepRecord
 from langchain_nemotron_omni.agents.computer_use.tool_protocol import NO_TOOL_CALL
 from tests.computer_use_support import ScriptedChatModel, step_of, tool_reply
 
-PNG = {f"shot-{i}": f"png-bytes-{i}".encode() for i in range(20)}
+PNG = {f"shot-{i}": f"png-bytes-{i}".encode() for i in range(400)}
 CLICK = {"actions": [{"action": "left_click", "coordinate": [0.5, 0.5]}]}
 
 
-def _persisted(steps: int, *, thought: str = "thinking " * 100) -> list[BaseMessage]:
-    """A conversation of ``steps`` observations, as if nothing had been pruned."""
-    ref: ScreenshotRef = {"ref": "shot-1", "step": 1, "width": 10, "height": 10}
-    messages: list[BaseMessage] = [observation("# Task Instruction:\n\nfind it\n\nStep 1", ref)]
+def _records(steps: int, *, thought: str = "thinking ", desktop: bool = False) -> list[StepRecord]:
+    """Finished steps 1 .. steps-1 as the step log keeps them."""
+    records: list[StepRecord] = []
     for step in range(1, steps):
+        ref: ScreenshotRef = {"ref": f"shot-{step}", "step": step, "width": 10, "height": 10}
+        seen = observation("", ref)
+        seen.id = f"o{step}"
+        if desktop:
+            code = "## Code:\n```python\npyautogui.click(1, 1)\n```"
+            reply = AIMessage(
+                content=f"## Action:\nClick {step}.\n{code}",
+                additional_kwargs={"reasoning_content": f"{thought}step {step}"},
+            )
+            records.append(step_record(step, [seen, reply]))
+            continue
         reply = tool_reply("computer", CLICK, thought=f"{thought}step {step}")
-        call_id = reply.tool_calls[0]["id"]
-        ref = {"ref": f"shot-{step + 1}", "step": step + 1, "width": 10, "height": 10}
-        messages += [
-            reply,
-            ToolMessage("Actions executed.", tool_call_id=call_id),
-            observation(f"You are currently on Step {step + 1}.", ref),
-        ]
-    for index, message in enumerate(messages):
-        message.id = f"m{index}"  # as add_messages assigns them in the state
-    return messages
+        done = ToolMessage("Actions executed.", tool_call_id=reply.tool_calls[0]["id"])
+        records.append(step_record(step, [seen, reply, done]))
+    return records
 
 
-def _records(steps: int) -> list[StepRecord]:
-    return [
-        {"step": k, "thought": f"thought {k}", "action": "click at (0.5, 0.5)", "result": "done"}
-        for k in range(1, steps)
-    ]
+def _current(step: int, text: str = "") -> list[BaseMessage]:
+    ref: ScreenshotRef = {"ref": f"shot-{step}", "step": step, "width": 10, "height": 10}
+    return [observation(text, ref)]
 
 
-def _request(steps: int, **policy: Any) -> list[BaseMessage]:
+def _request(steps: int, *, protocol: Any = "tools", **policy: Any) -> list[BaseMessage]:
     return build_request(
-        _persisted(steps),
+        _records(steps, desktop=protocol == "pyautogui"),
+        _current(steps),
         system="SYSTEM",
         task="find it",
-        history=_records(steps),
-        policy=ContextPolicy(**policy),
+        policy=ContextPolicy(protocol=protocol, **policy),
         load_image=PNG.__getitem__,
     )
 
@@ -84,161 +81,101 @@ def _images(message: BaseMessage) -> list[str]:
     ]
 
 
-def test_latest_three_steps_in_full_with_screenshots_in_user_turns() -> None:
-    request = _request(6, image_history=3, text_history=10)
+def _text(message: BaseMessage) -> str:
+    return str(message.text)
+
+
+def test_browser_keeps_the_conversation_and_the_last_three_screenshots() -> None:
+    request = _request(6)
     assert isinstance(request[0], SystemMessage)
     assert [type(m).__name__ for m in request[1:]] == [
-        "HumanMessage", "AIMessage", "ToolMessage",
-        "HumanMessage", "AIMessage", "ToolMessage",
+        *["HumanMessage", "AIMessage", "ToolMessage"] * 5,
         "HumanMessage",
-    ]  # fmt: skip
-    with_images = [m for m in request if _images(m)]
-    assert [step_of([m]) for m in with_images] == [4, 5, 6]
-    assert all(isinstance(m, HumanMessage) for m in with_images)
-    # The image leads its turn, then the text (the order NVIDIA's harness uses).
-    assert with_images[-1].content[0]["type"] == "image_url"  # type: ignore[index]
-    assert with_images[-1].content[1]["text"] == "You are currently on Step 6."  # type: ignore[index]
-    # Older steps are text, after the task, in the first full step's turn.
-    assert with_images[0].content[1]["text"] == (  # type: ignore[index]
-        "# Task Instruction:\n\nfind it\n\n"
-        "# Previous steps (screenshots no longer shown):\n"
-        "Step 1: thought 1 | Action: click at (0.5, 0.5) | Result: done\n"
-        "Step 2: thought 2 | Action: click at (0.5, 0.5) | Result: done\n"
-        "Step 3: thought 3 | Action: click at (0.5, 0.5) | Result: done\n\n"
-        "You are currently on Step 4."
-    )
-
-
-def test_first_steps_carry_the_task_themselves() -> None:
-    request = _request(2)
-    assert str(request[1].content[1]["text"]).startswith("# Task Instruction:")  # type: ignore[index]
-    assert "Previous steps" not in json.dumps([m.model_dump() for m in request], default=str)
-
-
-def test_old_steps_are_left_out_but_the_task_stays() -> None:
-    request = _request(12, image_history=3, text_history=2)
-    first = request[1].content[1]["text"]  # type: ignore[index]
-    assert first.startswith(
-        "# Task Instruction:\n\nfind it\n\nSteps 1-7 are not shown to keep the context short."
-    )
-    assert "Step 8: thought 8" in first
-    assert "Step 9: thought 9" in first
-    assert first.endswith("You are currently on Step 10.")
-    # Every tool result answers a call in the request.
-    call_ids = {c["id"] for m in request if isinstance(m, AIMessage) for c in m.tool_calls}
-    assert {m.tool_call_id for m in request if isinstance(m, ToolMessage)} <= call_ids
-
-
-def test_request_size_stops_growing() -> None:
-    sizes = [
-        len(json.dumps([m.model_dump() for m in _request(n, text_history=4)], default=str))
-        for n in range(1, 16)
     ]
-    # Flat once 3 full steps and 4 text lines are in (step numbers and ids vary by a digit).
-    assert max(sizes[8:]) - min(sizes[8:]) < 0.01 * sizes[8], sizes
-    assert sizes[7] > sizes[3] > sizes[0]
-
-
-def test_previous_thinking_is_kept() -> None:
-    replies = [m for m in _request(6) if isinstance(m, AIMessage)]
-    assert len(replies) == 2
-    assert all(str(m.content).startswith("<think>\nthinking thinking") for m in replies)
+    users = [m for m in request if isinstance(m, HumanMessage)]
+    assert [bool(_images(m)) for m in users] == [False, False, False, True, True, True]
+    assert _text(users[0]) == "# Task Instruction:\n\nfind it\n\nYou are currently on Step 1."
+    assert [_text(m) for m in users[1:]] == [f"You are currently on Step {k}." for k in range(2, 7)]
+    # The image leads its turn (NVIDIA's order); every call keeps its thinking and result.
+    assert users[-1].content[0]["type"] == "image_url"  # type: ignore[index]
+    replies = [m for m in request if isinstance(m, AIMessage)]
+    assert [str(m.content) for m in replies] == [
+        f"<think>\nthinking step {k}\n</think>\n" for k in range(1, 6)
+    ]
     assert not any(m.additional_kwargs for m in replies)  # not echoed a second time
     plain = _request(3, keep_thinking=False)
     assert not any("<think>" in str(m.content) for m in plain if isinstance(m, AIMessage))
 
 
-def test_step_records_and_window_pruning() -> None:
-    reply = AIMessage(content="", additional_kwargs={"reasoning_content": "Click it.  " * 40})
-    results: list[ActionResult] = [
-        {
-            "call_id": "c",
-            "tool": "computer",
-            "summary": "click at (0.5, 0.5)",
-            "status": "done",
-            "detail": "",
-        },
-        {
-            "call_id": "c",
-            "tool": "computer",
-            "summary": "type 'x'",
-            "status": "failed",
-            "detail": "boom",
-        },
-        {
-            "call_id": "c",
-            "tool": "computer",
-            "summary": "wait 1s",
-            "status": "skipped",
-            "detail": "-",
-        },
-    ]
-    record = step_record(4, reply, results)
-    assert record["action"] == "click at (0.5, 0.5); type 'x'"
-    assert record["result"] == "failed: boom"
-    assert len(record["thought"]) == 160
-    assert record["thought"].endswith("…")
-    code = AIMessage(
-        content="## Action:\nPress OK.\n## Code:\n```python\npyautogui.click(1, 1)\n```"
+def test_desktop_turns_as_nvidia_writes_them() -> None:
+    request = _request(5, protocol="pyautogui")
+    assert [type(m).__name__ for m in request] == [
+        "SystemMessage", "HumanMessage", "AIMessage", "HumanMessage", "AIMessage", "HumanMessage"
+    ]  # fmt: skip
+    instruction = (
+        "# Task Instruction:\nfind it\n\nPlease generate the next move according to the "
+        "screenshot, task instruction and previous steps (if provided).\n"
     )
-    assert step_record(1, code, [])["thought"] == "Press OK."
-    messages = _persisted(5)
-    removed = outside_window(messages, 3)
-    kept_from = next(i for i, m in enumerate(messages) if step_of([m]) == 3)
-    assert [r.id for r in removed] == [m.id for m in messages[:kept_from]]
-    assert outside_window(messages[:7], 3) == []
-
-
-def test_desktop_history_drops_old_code_and_repairs_bad_calls() -> None:
-    ref: ScreenshotRef = {"ref": "shot-1", "step": 1, "width": 10, "height": 10}
-    messages: list[BaseMessage] = [
-        observation("task", ref),
-        AIMessage(
-            content="## Action:\nClick OK.\n## Code:\n```python\npyautogui.click(0.5, 0.5)\n```"
-        ),
-        observation("Step 2", ref | {"step": 2}),
-        AIMessage(
-            content="",
-            invalid_tool_calls=[
-                {
-                    "name": "computer",
-                    "args": "{oops",
-                    "id": "b1",
-                    "error": "x",
-                    "type": "invalid_tool_call",
-                }
-            ],
-        ),
-        ToolMessage("Action failed: the call's arguments could not be read", tool_call_id="b1"),
-        observation("Step 3", ref | {"step": 3}),
-    ]
-    request = build_request(
-        messages,
-        system="S",
-        task="task",
-        history=[],
-        policy=ContextPolicy(strip_code=True),
+    assert _text(request[1]) == (
+        instruction + "# Previous History Actions:\n"
+        "# Step 1:\n## Thought:\nthinking step 1\n\n## Action:\nClick 1.\n\n"
+        "# Step 2:\n## Thought:\nthinking step 2\n\n## Action:\nClick 2.\n\n"
+        "You are currently on Step 3.\n"
+    )
+    assert request[2].content == "<think>\nthinking step 3\n</think>\n## Action:\nClick 3.\n"
+    assert _text(request[3]) == instruction + "You are currently on Step 4.\n"
+    assert _text(request[5]) == instruction + "You are currently on Step 5.\n"
+    assert [len(_images(m)) for m in request] == [0, 1, 0, 1, 0, 1]
+    instruct = _request(3, protocol="pyautogui", thinking=False)
+    assert instruct[2].content == "## Thought:\nthinking step 1\n\n## Action:\nClick 1.\n"
+    feedback = build_request(
+        [], _current(1, "Previous step: Action failed: x."),
+        system="S", task="t", policy=ContextPolicy(protocol="pyautogui"),
         load_image=PNG.__getitem__,
+    )  # fmt: skip
+    assert _text(feedback[1]).endswith(
+        "You are currently on Step 1.\n\nPrevious step: Action failed: x.\n"
     )
-    assert request[2].content == "## Action:\nClick OK."  # no thinking to keep here
-    repaired = request[4]
-    assert isinstance(repaired, AIMessage)
-    assert repaired.tool_calls == [
-        {"name": "computer", "args": {"arguments": "{oops"}, "id": "b1", "type": "tool_call"}
-    ]
 
 
-def test_last_items() -> None:
-    assert last([1, 2, 3], 2) == [2, 3]
-    assert last([1, 2], 3) == [1, 2]
-    assert last([1, 2, 3], 0) == []
+@pytest.mark.parametrize("protocol", ["tools", "pyautogui"])
+def test_oldest_steps_dropped_only_past_the_text_budget(protocol: Any) -> None:
+    policy = ContextPolicy(protocol=protocol, max_model_len=3 * 2040 + 4096 + 3000)
+    assert policy.text_budget == 3000
+    records = _records(40, thought="x" * 400 + " ", desktop=protocol == "pyautogui")
+    request = build_request(
+        records, _current(40), system="S", task="t", policy=policy, load_image=PNG.__getitem__
+    )
+    assert text_tokens(request[1:]) <= 3000
+    first = _text(next(m for m in request if isinstance(m, HumanMessage)))
+    dropped = int(first.split("steps 1-")[1].split(" ")[0])
+    assert first.startswith(
+        f"Earlier interaction steps 1-{dropped} were redacted to fit the context window.\n\n"
+    )
+    assert 10 < dropped < 39
+    # Under the budget nothing is dropped.
+    roomy = build_request(
+        records, _current(40), system="S", task="t",
+        policy=ContextPolicy(protocol=protocol), load_image=PNG.__getitem__,
+    )  # fmt: skip
+    assert "redacted" not in json.dumps([m.model_dump() for m in roomy])
+    assert redaction_text(1) == "Earlier interaction step 1 was redacted to fit the context window."
+
+
+def test_desktop_thought_and_action_records() -> None:
+    seen = observation("", {"ref": "shot-1", "step": 1, "width": 1, "height": 1})
+    code = AIMessage(content="## Thought:\nI see it.\n## Action:\nPress OK.\n## Code:\nDONE")
+    record = step_record(1, [seen, code])
+    assert (record["thought"], record["action"]) == ("I see it.", "Press OK.")
+    bare = step_record(
+        2, [seen, AIMessage(content="## Code:\n```python\npyautogui.click(1, 1)\n```")]
+    )
+    assert bare["action"] == "Execute the provided code."
 
 
 def test_policy_rejects_hiding_the_current_screenshot() -> None:
     with pytest.raises(ValueError, match="image_history"):
         ContextPolicy(image_history=0)
-    with pytest.raises(ValueError, match="text_history"):
-        ContextPolicy(text_history=-1)
 
 
 # -- whole runs with fakes (no sockets) -----------------------------------------------------------
@@ -260,13 +197,13 @@ def _no_base64(value: Any) -> None:
     assert "iVBORw0KGgo" not in text  # the start of any base64 PNG
 
 
-def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> None:
+def test_long_run_keeps_checkpoints_flat_and_the_history_whole(tmp_path: Path) -> None:
     model = _clicker(14)
     saver = InMemorySaver()
     agent = create_computer_use_agent(
         model,
         FakeBrowser(start_url="https://example.com/"),
-        settings=ComputerUseSettings(image_history=3, text_history=4),
+        settings=ComputerUseSettings(image_history=3),
         screenshots=DirectoryScreenshots(tmp_path),
         checkpointer=saver,
     )
@@ -279,17 +216,16 @@ def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> N
         "steps": 14,
     }
     assert len(model.requests) == 14
-    for request in model.requests:
+    for step, request in enumerate(model.requests, 1):
         images = [url for m in request for url in _images(m)]
-        assert len(images) <= 3
+        assert len(images) == min(step, 3)
         assert all(url.startswith("data:image/png;base64,iVBORw0KGgo") for url in images)
         assert not any(_images(m) for m in request if not isinstance(m, HumanMessage))
-    # Once the windows are full, every request has the same shape.
-    shapes = {tuple(type(m).__name__ for m in r) for r in model.requests[8:]}
-    assert len(shapes) == 1
-    # The state keeps the windows only (3 full steps, 4 records), never image bytes.
-    assert [r["step"] for r in final["history"]] == [11, 12, 13, 14]
-    assert [step_of([m]) for m in final["messages"] if isinstance(m, HumanMessage)] == [12, 13, 14]
+        # Every earlier step is there: its turn, its call, its result.
+        assert sum(isinstance(m, AIMessage) for m in request) == step - 1
+    # The state holds the current step only; finished steps are in the step log.
+    observed = [m for m in final["messages"] if isinstance(m, HumanMessage)]
+    assert [m.additional_kwargs["screenshot"]["step"] for m in observed] == [14]
     sizes = {}
     for snapshot in agent.get_state_history(config):
         _no_base64([m.model_dump() for m in snapshot.values.get("messages", [])])
@@ -300,16 +236,20 @@ def test_long_run_keeps_checkpoints_small_and_requests_flat(tmp_path: Path) -> N
             _, blob = saver.serde.dumps_typed(checkpoint.checkpoint)
             assert b"iVBORw0KGgo" not in blob
             sizes[snapshot.values["step"]] = len(blob)
-    # Flat once the windows are full (3 full steps, 4 records): step numbers vary by a digit.
-    late = [sizes[step] for step in range(9, 15)]
+    # Flat from the third step on (the screenshot window is full): digits vary, nothing grows.
+    late = [sizes[step] for step in range(3, 15)]
     assert max(late) - min(late) < 0.02 * min(late), sizes
-    assert sizes[8] > sizes[2]
     assert [r["step"] for r in final["screenshots"]] == [12, 13, 14]
     # <thread>/<episode>/: a new folder for every task on the thread.
-    files = sorted(tmp_path.joinpath(*final["session"].split("/")).iterdir())
     assert final["session"].startswith("long/")
-    assert [p.name for p in files] == [f"step-{n:04d}.png" for n in range(1, 15)]
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in files)
+    files = sorted(tmp_path.joinpath(*final["session"].split("/")).iterdir())
+    assert [p.name for p in files if p.suffix == ".png"] == [
+        f"step-{n:04d}.png" for n in range(1, 15)
+    ]
+    assert [p.name for p in files if p.suffix == ".json"] == [
+        f"step-{n:04d}.json" for n in range(1, 15)
+    ]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in files if p.suffix == ".png")
 
 
 def test_screenshots_go_to_the_langgraph_store_when_there_is_one() -> None:
@@ -338,7 +278,7 @@ def test_step_limit_ends_the_run(tmp_path: Path) -> None:
     agent = create_computer_use_agent(
         model,
         FakeDesktop(),
-        settings=ComputerUseSettings(max_steps=3),
+        settings=ComputerUseSettings(max_steps=3, max_repeated_failures=10),
         screenshots=DirectoryScreenshots(tmp_path),
     )  # the desktop protocol reads code blocks, so these tool calls never end the run
     final = agent.invoke({"task": "never done"})
@@ -353,6 +293,25 @@ def test_step_limit_ends_the_run(tmp_path: Path) -> None:
     model.requests.clear()
     agent.invoke({"task": "never done"}, context=ComputerUseSettings(max_steps=2))
     assert len(model.requests) == 2
+
+
+def test_a_repeated_failure_ends_the_run_before_the_step_limit(tmp_path: Path) -> None:
+    model = _clicker(99)
+    agent = create_computer_use_agent(
+        model,
+        FakeDesktop(),
+        settings=ComputerUseSettings(max_steps=30),
+        screenshots=DirectoryScreenshots(tmp_path),
+    )  # tool calls where code is expected: the same failure every step
+    final = agent.invoke({"task": "never done"})
+    assert final["outcome"] == {
+        "status": "failure",
+        "answer": "stopped: the same action failed 3 steps in a row (no `## Code:` section "
+        "found; answer with `## Action:` and then `## Code:`)",
+        "reason": "repeated_failure",
+        "steps": 3,
+    }
+    assert len(model.requests) == 3
 
 
 def test_reply_without_action_is_fed_back(tmp_path: Path) -> None:
@@ -370,7 +329,7 @@ def test_reply_without_action_is_fed_back(tmp_path: Path) -> None:
     )
     agent.invoke({"task": "t"})
     second = str(model.requests[1][-1].text)
-    assert second.startswith(f"Previous step: Action failed: {NO_TOOL_CALL}")
+    assert second == f"You are currently on Step 2.\n\nPrevious step: Action failed: {NO_TOOL_CALL}"
 
 
 def test_new_task_on_a_thread_starts_a_new_episode(tmp_path: Path) -> None:
@@ -385,11 +344,10 @@ def test_new_task_on_a_thread_starts_a_new_episode(tmp_path: Path) -> None:
     config: RunnableConfig = {"configurable": {"thread_id": "again"}}
     agent.invoke({"task": "first"}, config)
     final = agent.invoke({"task": "second"}, config)
-    texts = [str(m.text) for m in final["messages"] if isinstance(m, HumanMessage)]
-    assert "second" in texts[0]
-    assert not any("first" in t for t in texts)
+    texts = [json.dumps([m.model_dump() for m in r], default=str) for r in model.requests[2:]]
+    assert all("second" in t and "first" not in t for t in texts)
     assert final["task"] == "second"
-    assert [r["step"] for r in final["history"]] == [1, 2]
+    assert final["step"] == 2
 
 
 def test_task_from_messages_and_missing_task(tmp_path: Path) -> None:

@@ -179,9 +179,10 @@ def test_interrupt_before_typing_a_password(decision: dict[str, Any], tmp_path: 
     (pending,) = paused["__interrupt__"]
     request = pending.value
     assert request["reason"] == "types into a password field"
-    assert request["summary"] == "type 'hunter2' on <input type=password>"
-    assert request["action"] == {"kind": "type", "text": "hunter2"}
-    assert request["screenshot"].endswith("step-0001.png")
+    # What goes into a password field is a secret: masked in the prompt, typed for real.
+    assert request["summary"] == "type '{{secret1}}' on <input type=password>"
+    assert request["action"] == {"kind": "type", "text": "{{secret1}}"}
+    assert request["screenshot"].endswith("approval1-0001.png")  # the screen it asks about
     assert "base64" not in json.dumps(request)
     # The click before it ran once, and stays done across the resume.
     assert browser.calls[0] == ("click", (640, 360, "left", 1))
@@ -197,10 +198,16 @@ def test_interrupt_before_typing_a_password(decision: dict[str, Any], tmp_path: 
         assert browser.typed == ""
         assert ("wait", (0.0,)) not in browser.calls
         assert tool_text == (
-            "Rejected: type 'hunter2': the user rejected this action (types into a password "
-            "field): never (the 1 action(s) before it ran); 1 later action(s) did not run."
+            "Rejected: type '{{secret1}}': the user rejected this action (types into a "
+            "password field): never (the 1 action(s) before it ran); 1 later action(s) did "
+            "not run."
         )
     assert final["outcome"]["answer"] == "stopped"
+    # Nothing shown or stored holds the value: not the history sent to the model, not the
+    # state of any checkpoint.
+    assert "hunter2" not in json.dumps([m.model_dump() for m in model.requests[1]])
+    for snapshot in agent.get_state_history(config):
+        assert "hunter2" not in json.dumps(snapshot.values, default=str)
 
 
 def test_refuse_mode_tells_the_model_without_interrupting(tmp_path: Path) -> None:

@@ -57,10 +57,16 @@ if TYPE_CHECKING:
     )
     from langchain_nemotron_omni.agents.computer_use.graph import create_computer_use_agent
     from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
+    from langchain_nemotron_omni.agents.computer_use.masking import (
+        Secrets,
+        mask_secrets,
+        run_secrets,
+    )
     from langchain_nemotron_omni.agents.computer_use.risk import (
         RiskCheck,
         RiskPolicy,
         RiskPredicate,
+        WindowInfo,
     )
     from langchain_nemotron_omni.agents.computer_use.screenshots import (
         BaseStoreScreenshots,
@@ -76,6 +82,11 @@ if TYPE_CHECKING:
         ComputerUseState,
         Outcome,
     )
+    from langchain_nemotron_omni.agents.computer_use.steplog import (
+        BaseStoreStepLog,
+        DirectoryStepLog,
+        StepLog,
+    )
 
 _LAZY = {
     "Action": "langchain_nemotron_omni.agents.computer_use.actions",
@@ -83,6 +94,13 @@ _LAZY = {
     "ActionParseError": "langchain_nemotron_omni.agents.computer_use.errors",
     "ApprovalRequest": "langchain_nemotron_omni.agents.computer_use.approval",
     "BaseStoreScreenshots": "langchain_nemotron_omni.agents.computer_use.screenshots",
+    "BaseStoreStepLog": "langchain_nemotron_omni.agents.computer_use.steplog",
+    "DirectoryStepLog": "langchain_nemotron_omni.agents.computer_use.steplog",
+    "Secrets": "langchain_nemotron_omni.agents.computer_use.masking",
+    "StepLog": "langchain_nemotron_omni.agents.computer_use.steplog",
+    "WindowInfo": "langchain_nemotron_omni.agents.computer_use.risk",
+    "mask_secrets": "langchain_nemotron_omni.agents.computer_use.masking",
+    "run_secrets": "langchain_nemotron_omni.agents.computer_use.masking",
     "BrowserComputer": "langchain_nemotron_omni.agents.computer_use.computer",
     "CHROMIUM_FLAGS": "langchain_nemotron_omni.agents.computer_use.browser",
     "Computer": "langchain_nemotron_omni.agents.computer_use.computer",
@@ -121,6 +139,7 @@ __all__ = [
     "ActionParseError",
     "ApprovalRequest",
     "BaseStoreScreenshots",
+    "BaseStoreStepLog",
     "BrowserComputer",
     "Computer",
     "ComputerSource",
@@ -129,6 +148,7 @@ __all__ = [
     "ComputerUseState",
     "ContextPolicy",
     "DirectoryScreenshots",
+    "DirectoryStepLog",
     "ElementInfo",
     "EnvironmentDeployment",
     "EnvironmentLimitError",
@@ -140,14 +160,19 @@ __all__ = [
     "RiskPolicy",
     "RiskPredicate",
     "ScreenshotStore",
+    "Secrets",
     "SessionPool",
+    "StepLog",
     "TabInfo",
+    "WindowInfo",
     "X11Desktop",
     "action_from_dict",
     "close_computer_sessions",
     "create_computer_use_agent",
     "describe",
+    "mask_secrets",
     "parse_decision",
+    "run_secrets",
     "to_pixels",
 ]
 

@@ -1,5 +1,10 @@
 """The actions both protocols are parsed into, before anything touches the screen.
 
+Every number a model can write is bounded here, before anything is stored or executed
+(:func:`bounded_count`, :func:`finite`, and the ``MAX_*`` limits): ``clicks=10**9`` or
+``scroll(1e999)`` is an error for the model or a clamped value, never a call to xdotool or
+Playwright.
+
 Points stay in the model's coordinates (fractions of the screen, or pixels for the desktop
 protocol's absolute form) until execution, where :func:`.coordinates.to_pixels` converts them
 for the screen as it is then. Actions travel through the graph state as plain dicts
@@ -9,8 +14,11 @@ for the screen as it is then. Actions travel through the graph state as plain di
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from langchain_nemotron_omni.agents.computer_use.errors import ActionParseError
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.computer_use.computer import Button
@@ -20,6 +28,81 @@ ScrollDirection = Literal["up", "down", "left", "right"]
 Status = Literal["success", "failure"]
 
 MAX_WAIT_SECONDS = 30.0
+"""The longest wait (NVIDIA's tool schema caps ``duration`` at 30 s)."""
+MAX_CLICKS = 3
+"""Clicks in one click action (triple click)."""
+MAX_SCROLL = 50
+"""Wheel clicks in one scroll; more is clamped."""
+MAX_PRESSES = 50
+"""Repetitions of one key press; more is clamped."""
+MAX_TEXT_CHARS = 10_000
+"""Characters typed by one action."""
+MAX_CHORD_KEYS = 8
+"""Keys held together in one chord."""
+MAX_ACTIONS = 50
+"""Actions in one step."""
+
+
+def finite(value: object, name: str) -> float:
+    """``value`` as a finite float.
+
+    Raises:
+        ActionParseError: Not a number (booleans are not), or infinite, NaN, or too large
+            for a float.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"`{name}` must be a number, got {_shown(value)}"
+        raise ActionParseError(msg)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        msg = f"`{name}` must be a finite number, got {_shown(value)}"
+        raise ActionParseError(msg)
+    return number
+
+
+def bounded_count(value: object, name: str, low: int, high: int, *, clamp: bool = False) -> int:
+    """An integer count in ``[low, high]`` (clamped into it when ``clamp``).
+
+    Raises:
+        ActionParseError: Not a whole number, or out of range when not clamping.
+    """
+    number = finite(value, name)
+    if not number.is_integer():
+        msg = f"`{name}` must be a whole number, got {_shown(value)}"
+        raise ActionParseError(msg)
+    if clamp:
+        return int(min(max(number, low), high))
+    if not low <= number <= high:
+        msg = f"`{name}` must be between {low} and {high}, got {_shown(value)}"
+        raise ActionParseError(msg)
+    return int(number)
+
+
+def bounded_text(value: str, name: str) -> str:
+    """``value`` if it is at most :data:`MAX_TEXT_CHARS` long.
+
+    Raises:
+        ActionParseError: Longer.
+    """
+    if len(value) > MAX_TEXT_CHARS:
+        msg = f"`{name}` is {len(value)} characters; type at most {MAX_TEXT_CHARS} at a time"
+        raise ActionParseError(msg)
+    return value
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if not isinstance(value, int) else _int_text(value)
+    return text if len(text) <= 40 else text[:39] + "…"  # noqa: PLR2004
+
+
+def _int_text(value: int) -> str:
+    # repr of a huge int is slow (and refused past 4300 digits): show its size instead.
+    if value.bit_length() > 64:  # noqa: PLR2004
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    return repr(value)
 
 
 @dataclass(frozen=True)

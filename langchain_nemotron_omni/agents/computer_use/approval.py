@@ -8,7 +8,8 @@ where the decision is any of:
 * reject: ``False``, ``"reject"``, ``{"approve": False, "reason": "..."}``,
   ``{"type": "reject", "message": "..."}``, or any other text (taken as the reason).
 
-A rejection's reason is shown to the model.
+A rejection's reason is shown to the model. Everything in the request is masked: a secret
+the action would type shows as its ``{{name}}`` placeholder.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from langchain_nemotron_omni.agents.computer_use.computer import Button
+    from langchain_nemotron_omni.agents.computer_use.risk import WindowInfo
 
+DEFAULT_SIZE = (1920, 1080)
+"""OSWorld's screen, which NVIDIA's desktop protocol was trained on."""
+_CHILD = re.compile(
+    r'^\s+0x[0-9a-f]+ (?:"(?P<name>[^"]*)"|\(has no name\)): \((?:"(?P<cls>[^"]*)"[^)]*)?\)'
+    r"\s+(?P<w>\d+)x(?P<h>\d+)\+(?P<x>-?\d+)\+(?P<y>-?\d+)",
+    re.MULTILINE,
+)
 _BUTTONS = {"left": "1", "middle": "2", "right": "3"}
 _TYPE_CHUNK = 50  # xdotool drops characters from very long strings
 _STOP_TIMEOUT = 5.0
@@ -44,7 +53,7 @@ class X11Desktop:
         self,
         *,
         display: str | None = None,
-        size: tuple[int, int] = (1280, 800),
+        size: tuple[int, int] = DEFAULT_SIZE,
         apps: Sequence[Sequence[str]] = (),
         settle_seconds: float = 0.2,
     ) -> None:
@@ -53,7 +62,8 @@ class X11Desktop:
         Args:
             display: An existing X display to drive (``":0"``); None starts a private Xvfb
                 with a free display number.
-            size: The Xvfb screen size (ignored for an existing display, whose size is read).
+            size: The Xvfb screen size (ignored for an existing display, whose size is read);
+                OSWorld's 1920x1080 by default.
             apps: Commands started on the display after it is up and stopped with it;
                 :meth:`start` returns once a window is visible.
             settle_seconds: Pause after each action so windows can redraw.
@@ -277,6 +287,50 @@ class X11Desktop:
     def wait(self, seconds: float) -> None:
         """Sleep."""
         time.sleep(seconds)
+
+    def active_window(self) -> WindowInfo | None:
+        """The window that gets the keyboard (for risk checks), or None if unknown.
+
+        The window manager's active window where there is one; on a bare Xvfb (focus
+        follows the pointer) the topmost window under the pointer.
+        """
+        try:
+            window = self._xdotool("getactivewindow").strip()
+            name = self._xdotool("getwindowname", window).strip()
+        except ActionError:
+            return self._window_under_pointer()
+        return {"name": name, "wm_class": self._wm_class(window)}
+
+    def _wm_class(self, window: str) -> str:
+        done = subprocess.run(  # noqa: S603
+            ["xprop", "-id", window, "WM_CLASS"],  # noqa: S607  # x11-utils, on PATH
+            env=dict(self.env),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        return done.stdout.split("=", 1)[-1].strip() if done.returncode == 0 else ""
+
+    def _window_under_pointer(self) -> WindowInfo | None:
+        try:
+            done = subprocess.run(
+                ["xwininfo", "-root", "-children"],  # noqa: S607  # x11-utils, on PATH
+                env=dict(self.env),
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        x, y = self.cursor_position()
+        found: WindowInfo | None = None
+        for match in _CHILD.finditer(done.stdout):  # bottom to top: keep the last hit
+            left, top = int(match["x"]), int(match["y"])
+            if left <= x < left + int(match["w"]) and top <= y < top + int(match["h"]):
+                found = {"name": match["name"] or "", "wm_class": match["cls"] or ""}
+        return found
 
     def cursor_position(self) -> tuple[int, int]:
         """Where the pointer is."""

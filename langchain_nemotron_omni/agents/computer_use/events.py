@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from langchain_nemotron_omni.agents.common import emit
 from langchain_nemotron_omni.agents.computer_use.actions import Click, Drag, MoveTo, Scroll
 from langchain_nemotron_omni.agents.computer_use.coordinates import to_pixels
+from langchain_nemotron_omni.agents.computer_use.masking import mask_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,8 +65,8 @@ class Marker(TypedDict, total=False):
 
 
 def send(kind: EventKind, session: str, **fields: Any) -> None:
-    """Send one event of the run ``session``."""
-    emit(AGENT, kind, session=session, time=time.time(), **fields)
+    """Send one event of the run ``session``, its secrets masked (:mod:`.masking`)."""
+    emit(AGENT, kind, session=session, time=time.time(), **mask_secrets(session, fields))
 
 
 def marker(action: Action, computer: Computer, mode: CoordinateMode) -> Marker | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from langchain_nemotron_omni.agents.computer_use.actions import (
+    MAX_PRESSES,
     Action,
     Click,
     Drag,
@@ -25,8 +26,8 @@ from langchain_nemotron_omni.agents.computer_use.errors import ActionError, Navi
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.computer_use.domains import DomainPolicy
+    from langchain_nemotron_omni.agents.computer_use.masking import Secrets
 
-MAX_PRESSES = 50
 _SCROLL_STEPS = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
 
 
@@ -42,7 +43,12 @@ def pointer_target(
 
 
 def execute(  # noqa: C901  # one case per action type
-    action: Action, computer: Computer, *, mode: CoordinateMode, domains: DomainPolicy
+    action: Action,
+    computer: Computer,
+    *,
+    mode: CoordinateMode,
+    domains: DomainPolicy,
+    secrets: Secrets | None = None,
 ) -> str:
     """Run ``action``; returns a note for the model ("" when there is nothing to say).
 
@@ -51,6 +57,8 @@ def execute(  # noqa: C901  # one case per action type
         computer: The environment.
         mode: How to read the action's coordinates.
         domains: The run's allow-list, checked before any navigation.
+        secrets: The run's secrets: ``{{name}}`` placeholders in typed text and URLs are
+            replaced by their values here, and only here.
 
     Raises:
         ActionError: The action cannot run here (wrong environment, refused URL, a page
@@ -79,14 +87,14 @@ def execute(  # noqa: C901  # one case per action type
             step_x, step_y = _SCROLL_STEPS[direction]
             computer.scroll(x, y, dx=step_x * amount, dy=step_y * amount)
         case TypeText(text=text):
-            computer.type(text)
+            computer.type(secrets.unmask(text) if secrets else text)
         case KeyPress(keys=keys, presses=presses):
             for _ in range(min(presses, MAX_PRESSES)):
                 computer.key_press(keys)
         case Wait(seconds=seconds):
             computer.wait(seconds)
         case Navigate() | TabsCreate() | TabsFocus():
-            return _browse(action, _browser(computer, action), domains)
+            return _browse(action, _browser(computer, action), domains, secrets)
         case Terminate():
             return ""
     _check_blocked(computer)
@@ -100,11 +108,14 @@ def _browser(computer: Computer, action: Action) -> BrowserComputer:
     return computer
 
 
-def _browse(action: Action, browser: BrowserComputer, domains: DomainPolicy) -> str:
+def _browse(
+    action: Action, browser: BrowserComputer, domains: DomainPolicy, secrets: Secrets | None
+) -> str:
     if isinstance(action, TabsFocus):
         browser.focus_tab(action.tab_id)
         return f"Switched to tab {action.tab_id}."
     url = action.url if isinstance(action, Navigate | TabsCreate) else ""
+    url = secrets.unmask(url) if secrets else url
     if url not in {"back", "forward", "about:blank"} and not domains.allows(normalize_url(url)):
         raise NavigationBlockedError(domains.refusal(normalize_url(url)))
     if isinstance(action, TabsCreate):

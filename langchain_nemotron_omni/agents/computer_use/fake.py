@@ -2,8 +2,9 @@
 
 ``FakeDesktop`` and ``FakeBrowser`` satisfy :class:`~.computer.Computer` and
 :class:`~.computer.BrowserComputer` without a display or a browser. Each screenshot is a
-freshly drawn PNG (windows, text lines and the action count), so sizes and image-token
-counts behave like real screenshots while staying deterministic.
+drawn PNG (windows, text lines and the action count), so sizes and image-token counts behave
+like real screenshots while staying deterministic; the picture changes only when an action
+is recorded.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         ElementInfo,
         TabInfo,
     )
+    from langchain_nemotron_omni.agents.computer_use.risk import WindowInfo
 
 
 class FakeDesktop:
@@ -32,10 +34,17 @@ class FakeDesktop:
 
     kind: Literal["browser", "desktop"] = "desktop"
 
-    def __init__(self, size: tuple[int, int] = (1280, 720), *, seed: int = 0) -> None:
-        """A screen of ``size``; ``seed`` fixes the drawing."""
+    def __init__(
+        self,
+        size: tuple[int, int] = (1280, 720),
+        *,
+        seed: int = 0,
+        window: WindowInfo | None = None,
+    ) -> None:
+        """A screen of ``size``; ``seed`` fixes the drawing; ``window`` has the keyboard."""
         self._size = size
-        self._random = random.Random(seed)  # noqa: S311  # drawing, not secrets
+        self.window = window
+        self._seed = seed
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.cursor = (0, 0)
         self.typed = ""
@@ -59,7 +68,9 @@ class FakeDesktop:
         width, height = self._size
         image = Image.new("RGB", self._size, (236, 239, 244))
         draw = ImageDraw.Draw(image)
-        rng = self._random
+        # The screen changes only when something happens to it: the same actions so far
+        # draw the same picture (what a "did the screen change?" check relies on).
+        rng = random.Random(f"{self._seed}/{len(self.calls)}")  # noqa: S311  # drawing only
         for _ in range(6):
             x0, y0 = rng.randrange(width // 2), rng.randrange(height // 2)
             x1, y1 = x0 + rng.randrange(200, width // 2), y0 + rng.randrange(120, height // 2)
@@ -116,6 +127,10 @@ class FakeDesktop:
     def cursor_position(self) -> tuple[int, int]:
         """The last pointer position."""
         return self.cursor
+
+    def active_window(self) -> WindowInfo | None:
+        """The window given at construction."""
+        return self.window
 
 
 class FakeBrowser(FakeDesktop):

@@ -9,7 +9,11 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from langchain_nemotron_omni.agents.computer_use.state import ActionResult, PlannedAction
+    from langchain_nemotron_omni.agents.computer_use.state import (
+        ActionResult,
+        Failure,
+        PlannedAction,
+    )
 
 _PREFIX = {"failed": "Action failed", "rejected": "Rejected", "skipped": "Not executed"}
 SKIPPED = "an earlier action of this step failed or was stopped"
@@ -75,3 +79,24 @@ def untracked_report(results: Sequence[ActionResult]) -> str:
     if not loose or all(r["status"] == "done" for r in loose):
         return ""
     return "Previous step: " + report(loose)
+
+
+def next_failure(previous: Failure | None, results: Sequence[ActionResult]) -> Failure | None:
+    """The step's failure, counting the steps in a row that failed the same way.
+
+    A step fails when one of its actions failed (rejections are the user's answer, not a
+    failure); two failures are the same when the action and the error are.
+    """
+    problem = next((r for r in results if r["status"] == "failed"), None)
+    if problem is None:
+        return None
+    signature = f"{problem['tool']}\n{problem['summary']}\n{problem['detail']}"
+    same = previous is not None and previous["signature"] == signature
+    detail = f"{problem['summary']}: {problem['detail']}"
+    if problem["summary"] == problem["tool"]:
+        detail = problem["detail"]
+    return {
+        "signature": signature,
+        "detail": detail[:300],
+        "count": previous["count"] + 1 if same and previous else 1,
+    }

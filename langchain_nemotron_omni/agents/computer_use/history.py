@@ -1,89 +1,115 @@
-"""The context policy: what the model is sent at each step, and what the state keeps.
+"""What the model is sent at each step: NVIDIA's turn layout, rebuilt from the step log.
 
-As NVIDIA runs Nemotron 3 Nano Omni for GUI tasks:
+Both protocols follow the harness Nemotron 3 Nano Omni was trained with
+(``docs/computer-use-protocol.md``):
 
-* screenshots go in user turns (vLLM refuses images in tool messages), one per observation;
-* the latest ``image_history`` (3) steps are sent in full: their observations with the
-  screenshot, the model's replies with their thinking, the tool results;
-* older steps are sent as text: one line each (thought, action, result), the latest
-  ``text_history`` of them, then one line saying earlier ones are left out (the task is
-  always restated), so what is sent per step stops growing;
-* previous thinking is kept (with ``truncate_history_thinking=false``): it is written back as
-  ``<think>...</think>`` at the head of each assistant turn, which the chat template renders
-  as that turn's reasoning.
+* **desktop** (``## Action:`` / ``## Code:``): every user turn is the screenshot, then
+  ``# Task Instruction:`` with the task and the line asking for the next move, then
+  ``You are currently on Step N.``. The last ``image_history - 1`` finished steps keep their
+  screenshot and come back as assistant turns holding the thought and the model's own action
+  sentence (never the old code); the steps before them are text under
+  ``# Previous History Actions:`` (``# Step k:``, ``## Thought:`` with the full thought,
+  ``## Action:``), in the first user turn of the request.
+* **browser** (tool calls): the conversation as it happened: user turns (the task on step 1,
+  the step line), the model's tool calls with their reasoning, the tool results. Only
+  screenshots older than the last ``image_history`` are removed.
 
-The graph state keeps the same windows and nothing more: the messages of the last
-``image_history`` steps, the last ``text_history`` step records and screenshot references,
-so a checkpoint's size stops growing once the windows are full (the screenshots stay in
-their store or folder, one per step).
+Either way, nothing is summarised or cut while the history's text fits the text budget
+(``max_model_len`` minus ``image_history`` screenshots at 2,040 tokens and 4,096 tokens for
+the reply, counting 4 characters a token, as NVIDIA does). Past it, whole steps are dropped,
+oldest first, and the first turn left starts with NVIDIA's one-line note saying so.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
     HumanMessage,
-    RemoveMessage,
     SystemMessage,
+    ToolMessage,
+    messages_from_dict,
+    messages_to_dict,
 )
 
-from langchain_nemotron_omni.agents.computer_use.prompts import redaction_text, task_text
-from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import (
-    action_text,
-    without_code,
+from langchain_nemotron_omni.agents.computer_use.prompts import (
+    ASSISTANT_INSTRUCT,
+    ASSISTANT_THINKING,
+    BROWSER_TASK,
+    DESKTOP_INSTRUCTION,
+    HISTORY_ENTRY,
+    HISTORY_HEADER,
+    HISTORY_STEP,
+    INFERRED_ACTION,
+    STEP_LINE,
+    redaction_text,
 )
+from langchain_nemotron_omni.agents.computer_use.pyautogui_protocol import action_text
 from langchain_nemotron_omni.reasoning.fields import message_reasoning
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from langchain_nemotron_omni.agents.computer_use.state import (
-        ActionResult,
+        ProtocolName,
         ScreenshotRef,
         StepRecord,
     )
 
-T = TypeVar("T")
-
 SCREENSHOT_KEY = "screenshot"
 """``additional_kwargs`` key of an observation turn's :class:`~.state.ScreenshotRef`."""
-THOUGHT_CHARS = 160
+IMAGE_TOKENS = 2040
+"""Tokens NVIDIA's harness budgets for one screenshot."""
+RESPONSE_HEADROOM = 4096
+"""Tokens NVIDIA's harness keeps free for the reply."""
+CHARS_PER_TOKEN = 4
+"""NVIDIA's estimate when it has no tokenizer."""
+_THOUGHT_SECTION = re.compile(
+    r"^[ \t]*##[ \t]*Thought[ \t]*:?[ \t]*\n?(.*?)(?=^[ \t]*##|\Z)",
+    re.DOTALL | re.MULTILINE | re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class ContextPolicy:
-    """How much history the model sees.
+    """How the history is sent.
 
     Attributes:
-        image_history: Latest steps sent in full, each with its screenshot.
-        text_history: Older steps before those, sent as one line of text each.
-        keep_thinking: Send the previous thinking of the full steps back (NVIDIA keeps it).
-        strip_code: Drop ``## Code:`` from previous assistant turns (the desktop protocol's
-            history holds thought and action only).
+        protocol: ``tools`` (browser layout) or ``pyautogui`` (desktop layout).
+        image_history: Screenshots sent, the current one included.
+        max_model_len: The served context length the text budget derives from.
+        keep_thinking: Send previous thinking back (NVIDIA keeps it).
+        thinking: The model reasons before answering (picks the desktop's assistant
+            layout: ``<think>`` or ``## Thought:``).
     """
 
+    protocol: ProtocolName = "tools"
     image_history: int = 3
-    text_history: int = 10
+    max_model_len: int = 131_072
     keep_thinking: bool = True
-    strip_code: bool = False
+    thinking: bool = True
 
     def __post_init__(self) -> None:
-        """Reject windows that would hide the current screenshot.
+        """Reject a window that would hide the current screenshot.
 
         Raises:
-            ValueError: ``image_history`` below 1 or ``text_history`` below 0.
+            ValueError: ``image_history`` below 1.
         """
         if self.image_history < 1:
             msg = f"image_history must be >= 1, got {self.image_history}"
             raise ValueError(msg)
-        if self.text_history < 0:
-            msg = f"text_history must be >= 0, got {self.text_history}"
-            raise ValueError(msg)
+
+    @property
+    def text_budget(self) -> int:
+        """Tokens the history's text may take (NVIDIA's derivation)."""
+        images = self.image_history * IMAGE_TOKENS
+        return max(0, self.max_model_len - images - RESPONSE_HEADROOM)
 
 
 def is_observation(message: BaseMessage) -> bool:
@@ -92,117 +118,171 @@ def is_observation(message: BaseMessage) -> bool:
 
 
 def observation(text: str, ref: ScreenshotRef) -> HumanMessage:
-    """An observation turn as persisted: text, and the screenshot by reference."""
+    """An observation turn as persisted: its own text (feedback, tabs) and the screenshot."""
     return HumanMessage(content=text, additional_kwargs={SCREENSHOT_KEY: dict(ref)})
 
 
-def step_record(
-    step: int, reply: BaseMessage | None, results: Sequence[ActionResult]
-) -> StepRecord:
-    """One finished step in a line's worth of text: what the model thought, did, and got."""
-    thought = ""
-    if isinstance(reply, AIMessage):
-        said = message_reasoning(reply) or action_text(str(reply.text)) or str(reply.text)
-        thought = _shorten(said, THOUGHT_CHARS)
-    actions = "; ".join(r["summary"] for r in results if r["status"] != "skipped") or "none"
-    problems = [r for r in results if r["status"] in {"failed", "rejected"}]
-    outcome = f"{problems[0]['status']}: {problems[0]['detail']}" if problems else "done"
-    return {"step": step, "thought": thought, "action": actions, "result": _shorten(outcome, 200)}
+def step_record(step: int, messages: Sequence[BaseMessage]) -> StepRecord:
+    """The step log's record of a finished step (its messages, thought and action)."""
+    replies = [m for m in messages if isinstance(m, AIMessage)]
+    reply = replies[-1] if replies else None
+    return {
+        "step": step,
+        "messages": messages_to_dict(list(messages)),
+        "thought": thought_of(reply),
+        "action": _action_of(reply),
+    }
 
 
-def outside_window(messages: Sequence[BaseMessage], image_history: int) -> list[RemoveMessage]:
-    """Removals for the persisted messages before the last ``image_history`` observations."""
-    starts = [i for i, message in enumerate(messages) if is_observation(message)]
-    if len(starts) <= image_history:
-        return []
-    cut = starts[-image_history]
-    return [RemoveMessage(id=m.id) for m in messages[:cut] if m.id is not None]
+def thought_of(reply: BaseMessage | None) -> str:
+    """The step's full thought: the reasoning, else (instruct mode) the ``## Thought:`` text."""
+    if not isinstance(reply, AIMessage):
+        return ""
+    reasoning = message_reasoning(reply)
+    if reasoning and reasoning.strip():
+        return reasoning.strip()
+    found = _THOUGHT_SECTION.search(str(reply.text))
+    return found.group(1).strip() if found else ""
+
+
+def _action_of(reply: AIMessage | None) -> str:
+    if reply is None:
+        return ""
+    text = str(reply.text)
+    said = action_text(text)
+    if said:
+        return said
+    return INFERRED_ACTION if "## Code" in text or "```" in text else ""
 
 
 def build_request(  # noqa: PLR0913  # the pieces of one request
-    messages: Sequence[BaseMessage],
+    records: Sequence[StepRecord],
+    current: Sequence[BaseMessage],
     *,
     system: str,
     task: str,
-    history: Sequence[StepRecord],
     policy: ContextPolicy,
     load_image: Callable[[str], bytes],
 ) -> list[BaseMessage]:
-    """The messages to send for the next step.
+    """The messages to send for the current step.
 
     Args:
-        messages: The persisted conversation (observations hold screenshot references).
+        records: The finished steps, oldest first (from the step log).
+        current: The current step's messages (its observation).
         system: The system prompt.
-        task: The task, restated when the first observation is not in the window.
-        history: One record per finished step.
-        policy: The window sizes.
+        task: The task (masked).
+        policy: Layout, windows and budget.
         load_image: Reads a screenshot reference's PNG bytes.
-
-    Returns:
-        System prompt, then the full steps (their observations with images), the first
-        of them led by the task and the older steps as text.
     """
-    starts = [i for i, message in enumerate(messages) if is_observation(message)]
-    request: list[BaseMessage] = [SystemMessage(system)]
-    if not starts:
-        return request + list(messages)
-    window = starts[-policy.image_history :]
-    first_step = _step(messages[window[0]])
-    prefix = "" if first_step <= 1 else _older_steps(task, history, first_step, policy)
-    for index in range(window[0], len(messages)):
-        message = messages[index]
-        if is_observation(message):
-            image = load_image(message.additional_kwargs[SCREENSHOT_KEY]["ref"])
-            request.append(_observation(message, prefix, image))
-            prefix = ""
-        elif isinstance(message, AIMessage):
-            request.append(_assistant(message, policy))
-        else:
-            request.append(message)
-    return request
+    render = _desktop if policy.protocol == "pyautogui" else _browser
+    images: dict[str, bytes] = {}
+
+    def load(ref: str) -> bytes:  # each screenshot read once, however often we re-render
+        if ref not in images:
+            images[ref] = load_image(ref)
+        return images[ref]
+
+    kept = list(records)
+    dropped = 0
+    while True:
+        turns = render(kept, list(current), task=task, policy=policy, load_image=load)
+        if not kept or text_tokens(turns) <= policy.text_budget:
+            break
+        kept = kept[1:]
+        dropped += 1
+    if dropped:
+        _prepend_note(turns, redaction_text(dropped))
+    return [SystemMessage(system), *turns]
 
 
-def _older_steps(
-    task: str, history: Sequence[StepRecord], first_step: int, policy: ContextPolicy
-) -> str:
-    older = [r for r in history if r["step"] < first_step]
-    shown = last(older, policy.text_history)
-    parts = [task_text(task)]
-    last_left_out = shown[0]["step"] - 1 if shown else first_step - 1
-    if last_left_out >= 1:
-        parts.append(redaction_text(1, last_left_out))
-    if shown:
-        lines = [
-            f"Step {r['step']}: {r['thought']} | Action: {r['action']} | Result: {r['result']}"
-            for r in shown
+def text_tokens(messages: Sequence[BaseMessage]) -> int:
+    """The text's size in tokens, NVIDIA's way (characters / 4; images not counted)."""
+    chars = 0
+    for message in messages:
+        chars += len(str(message.text))
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                chars += len(call["name"]) + len(json.dumps(call["args"], ensure_ascii=False))
+    return chars // CHARS_PER_TOKEN
+
+
+# -- desktop ---------------------------------------------------------------------------------
+
+
+def _desktop(
+    records: list[StepRecord],
+    current: list[BaseMessage],
+    *,
+    task: str,
+    policy: ContextPolicy,
+    load_image: Callable[[str], bytes],
+) -> list[BaseMessage]:
+    instruction = DESKTOP_INSTRUCTION.format(task=task)
+    shown = min(len(records), policy.image_history - 1)
+    older, window = records[: len(records) - shown], records[len(records) - shown :]
+    history = ""
+    if older:
+        entries = [
+            HISTORY_STEP.format(step=r["step"])
+            + HISTORY_ENTRY.format(thought=r["thought"], action=r["action"])
+            for r in older
         ]
-        parts.append("# Previous steps (screenshots no longer shown):\n" + "\n".join(lines))
-    return "\n\n".join(parts) + "\n\n"
+        history = HISTORY_HEADER + "\n".join(entries) + "\n"
+    template = ASSISTANT_THINKING if policy.thinking else ASSISTANT_INSTRUCT
+    turns: list[BaseMessage] = []
+    for index, record in enumerate(window):
+        seen = _observation_of(record)
+        text = instruction + (history if index == 0 else "") + _step_line(record["step"])
+        turns.append(_user(seen, text, load_image))
+        turns.append(AIMessage(template.format(thought=record["thought"], action=record["action"])))
+    seen = _current_observation(current)
+    text = instruction + ("" if window else history) + _step_line(_step(seen))
+    if str(seen.text).strip():  # the last step's feedback, where NVIDIA puts guidance
+        text += f"\n{str(seen.text).strip()}\n"
+    turns.append(_user(seen, text, load_image))
+    return turns
 
 
-def last(items: Sequence[T], count: int) -> list[T]:
-    """The last ``count`` items (none for 0, unlike ``items[-0:]``)."""
-    return list(items[max(len(items) - count, 0) :]) if count > 0 else []
+def _step_line(step: int) -> str:
+    return STEP_LINE.format(step=step) + "\n"
 
 
-def _step(message: BaseMessage) -> int:
-    return int(message.additional_kwargs[SCREENSHOT_KEY].get("step", 0))
+# -- browser ---------------------------------------------------------------------------------
 
 
-def _observation(message: BaseMessage, prefix: str, image: bytes) -> HumanMessage:
-    url = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
-    content: list[str | dict[str, Any]] = [
-        {"type": "image_url", "image_url": {"url": url}},
-        {"type": "text", "text": prefix + str(message.text)},
-    ]
-    return HumanMessage(content=content, id=message.id)
+def _browser(
+    records: list[StepRecord],
+    current: list[BaseMessage],
+    *,
+    task: str,
+    policy: ContextPolicy,
+    load_image: Callable[[str], bytes],
+) -> list[BaseMessage]:
+    groups = [messages_from_dict(record["messages"]) for record in records]
+    groups.append(list(current))
+    with_image = len(groups) - policy.image_history
+    turns: list[BaseMessage] = []
+    for index, group in enumerate(groups):
+        for message in group:
+            if is_observation(message):
+                step = _step(message)
+                parts = [
+                    BROWSER_TASK.format(task=task) if step == 1 else "",
+                    STEP_LINE.format(step=step),
+                    str(message.text).strip(),
+                ]
+                text = "\n\n".join(part for part in parts if part)
+                turns.append(_user(message, text, load_image if index >= with_image else None))
+            elif isinstance(message, AIMessage):
+                turns.append(_assistant(message, keep_thinking=policy.keep_thinking))
+            elif isinstance(message, ToolMessage):
+                turns.append(message)
+    return turns
 
 
-def _assistant(message: AIMessage, policy: ContextPolicy) -> AIMessage:
+def _assistant(message: AIMessage, *, keep_thinking: bool) -> AIMessage:
     text = str(message.text)
-    if policy.strip_code:
-        text = without_code(text)
-    reasoning = message_reasoning(message) if policy.keep_thinking else None
+    reasoning = message_reasoning(message) if keep_thinking else None
     if reasoning:
         text = f"<think>\n{reasoning.strip()}\n</think>\n{text.lstrip()}"
     # Servers json-load the arguments of every call in the history, so a call whose
@@ -219,6 +299,49 @@ def _assistant(message: AIMessage, policy: ContextPolicy) -> AIMessage:
     return AIMessage(content=text, tool_calls=[*message.tool_calls, *repaired], id=message.id)
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# -- shared ----------------------------------------------------------------------------------
+
+
+def _observation_of(record: StepRecord) -> HumanMessage:
+    for message in messages_from_dict(record["messages"][:1]):
+        if is_observation(message):
+            return message  # type: ignore[return-value]  # is_observation checked the type
+    msg = f"step {record['step']} of the step log has no observation"
+    raise ValueError(msg)
+
+
+def _current_observation(current: Sequence[BaseMessage]) -> HumanMessage:
+    for message in reversed(current):
+        if is_observation(message):
+            return message  # type: ignore[return-value]
+    msg = "the current step has no observation"
+    raise ValueError(msg)
+
+
+def _step(message: BaseMessage) -> int:
+    return int(message.additional_kwargs[SCREENSHOT_KEY].get("step", 0))
+
+
+def _user(
+    message: BaseMessage, text: str, load_image: Callable[[str], bytes] | None
+) -> HumanMessage:
+    """A user turn: the screenshot first (when sent), then the text (NVIDIA's order)."""
+    content: list[str | dict[str, Any]] = []
+    if load_image is not None:
+        image = load_image(message.additional_kwargs[SCREENSHOT_KEY]["ref"])
+        url = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+        content.append({"type": "image_url", "image_url": {"url": url}})
+    content.append({"type": "text", "text": text})
+    return HumanMessage(content=content, id=message.id)
+
+
+def _prepend_note(turns: list[BaseMessage], note: str) -> None:
+    """Put ``note`` at the head of the first user turn's text (NVIDIA's placement)."""
+    for index, message in enumerate(turns):
+        if isinstance(message, HumanMessage) and isinstance(message.content, list):
+            content = list(message.content)
+            for position, part in enumerate(content):
+                if isinstance(part, dict) and part.get("type") == "text":
+                    content[position] = {**part, "text": f"{note}\n\n{part['text']}"}
+                    turns[index] = HumanMessage(content=content, id=message.id)
+                    return

@@ -1,4 +1,4 @@
-"""NVIDIA's desktop protocol: ``## Action:`` then ``## Code:`` with pyautogui calls.
+r"""NVIDIA's desktop protocol: ``## Action:`` then ``## Code:`` with pyautogui calls.
 
 The model writes Python, but it is never executed. The ``## Code:`` block is parsed with
 :mod:`ast`; each statement must be a call to a function listed in :data:`SIGNATURES` whose
@@ -6,16 +6,29 @@ arguments are literals (numbers, strings, lists of them). Anything else (imports
 assignments, attribute access, names, nested calls such as ``__import__('os')``) refuses the
 whole block, and the refusal is shown to the model. Coordinates whose absolute values are at
 most 1 are fractions of the screen (``coordinate_type="relative"`` in NVIDIA's harness).
+
+Reading follows NVIDIA's parser: the ``## Code:`` section is the only thing ever run (the
+last fenced block in it, with any of the fence tags ``code``, ``python``, ``py``, ``json``
+or none, else the section's text); literal ``\n`` escapes some checkpoints write are turned
+back into line breaks outside fences and outside string literals; ``computer.wait()`` waits
+as NVIDIA's OSWorld profile does. Nothing a reply contains can raise out of
+:func:`plan_code_reply`: every problem becomes the step's error, shown to the model.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import json
 import re
 from typing import TYPE_CHECKING, Any, cast
 
 from langchain_nemotron_omni.agents.computer_use.actions import (
+    MAX_ACTIONS,
+    MAX_CHORD_KEYS,
+    MAX_CLICKS,
+    MAX_PRESSES,
+    MAX_SCROLL,
     MAX_WAIT_SECONDS,
     Action,
     Click,
@@ -28,7 +41,10 @@ from langchain_nemotron_omni.agents.computer_use.actions import (
     TypeText,
     Wait,
     action_to_dict,
+    bounded_count,
+    bounded_text,
     describe,
+    finite,
 )
 from langchain_nemotron_omni.agents.computer_use.errors import ActionParseError
 from langchain_nemotron_omni.agents.computer_use.keys import UnknownKeyError, canonical_key
@@ -42,15 +58,21 @@ if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.computer_use.state import PlannedAction
 
 MAX_CODE_CHARS = 10_000
+WAIT_SECONDS = 10.0
+"""What ``computer.wait()`` waits: the time NVIDIA's OSWorld profile lets pass between a WAIT
+and the next screenshot (it sleeps its 5 s pause for the WAIT, then the same 5 s it sleeps
+after every action)."""
 _EMPTY = inspect.Parameter.empty
-_CODE_HEADER = re.compile(r"^\s*#+\s*Code\s*:?", re.IGNORECASE | re.MULTILINE)
-_ACTION_HEADER = re.compile(r"^\s*#+\s*Action\s*:?\s*", re.IGNORECASE | re.MULTILINE)
-_NEXT_HEADER = re.compile(r"^\s*#+\s*\w[\w ]*:", re.MULTILINE)
-_FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+_CODE_HEADER = re.compile(r"^[ \t]*#+[ \t]*Code[ \t]*:?", re.IGNORECASE | re.MULTILINE)
+_ACTION_HEADER = re.compile(r"^[ \t]*#+[ \t]*Action[ \t]*:?[ \t]*", re.IGNORECASE | re.MULTILINE)
+_NEXT_HEADER = re.compile(r"^[ \t]*##(?:[ \t]+|$)", re.MULTILINE)
+_FENCE = re.compile(
+    r"```(?:code|python|py|json)?[ \t]*\r?\n?(.*?)\s*```", re.DOTALL | re.IGNORECASE
+)
 _SPECIAL: dict[str, Action] = {
     "DONE": Terminate("success"),
     "FAIL": Terminate("failure"),
-    "WAIT": Wait(1.0),
+    "WAIT": Wait(WAIT_SECONDS),
 }
 
 
@@ -90,7 +112,7 @@ SIGNATURES: dict[str, inspect.Signature] = {
     "pyautogui.press": _PRESS,
     "pyautogui.hotkey": _signature(var="keys"),
     "time.sleep": _signature(("secs", _EMPTY)),
-    "computer.wait": _signature(("seconds", 1.0)),
+    "computer.wait": _signature(("seconds", None)),
     "computer.terminate": _signature(("status", _EMPTY), ("answer", None)),
 }
 """The callable functions and their parameters; nothing else passes."""
@@ -98,14 +120,14 @@ SIGNATURES: dict[str, inspect.Signature] = {
 
 def plan_code_reply(reply: AIMessage) -> list[PlannedAction]:
     """The actions of a reply's ``## Code:`` block, or one entry saying why there are none."""
-    text = reply.text
     try:
-        code = extract_code(text)
+        code = extract_code(str(reply.text))
         actions = parse_code(code)
     except ActionParseError as exc:
-        return [
-            {"call_id": None, "tool": "code", "action": None, "error": str(exc), "summary": "code"}
-        ]
+        return [_refused(str(exc))]
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        # Hostile input can trip the parser itself; the step fails, the run goes on.
+        return [_refused(f"the code could not be read ({type(exc).__name__})")]
     return [
         {
             "call_id": None,
@@ -118,38 +140,54 @@ def plan_code_reply(reply: AIMessage) -> list[PlannedAction]:
     ]
 
 
+def _refused(error: str) -> PlannedAction:
+    return {"call_id": None, "tool": "code", "action": None, "error": error, "summary": "code"}
+
+
+def normalize_reply(text: str) -> str:
+    r"""Literal ``\n`` escapes outside code fences turned into line breaks.
+
+    Some checkpoints write the line breaks around ``## Action:`` / ``## Code:`` as the two
+    characters backslash and n; code inside fences is left for :func:`parse_code`.
+    """
+    segments = text.split("```")
+    for index in range(0, len(segments), 2):
+        segments[index] = segments[index].replace("\\r\\n", "\n").replace("\\n", "\n")
+    return "```".join(segments)
+
+
 def extract_code(text: str) -> str:
-    """The code of the ``## Code:`` section (inside a fence if there is one).
+    """The code of the ``## Code:`` section: its last fenced block, else its text.
 
     Raises:
-        ActionParseError: No ``## Code:`` section.
+        ActionParseError: No ``## Code:`` section, or a fence that is never closed.
     """
+    text = normalize_reply(text)
     header = _CODE_HEADER.search(text)
     if header is None:
         msg = "no `## Code:` section found; answer with `## Action:` and then `## Code:`"
         raise ActionParseError(msg)
     rest = text[header.end() :]
-    fence = _FENCE.search(rest)
-    if fence is not None:
-        return fence.group(1).strip()
     following = _NEXT_HEADER.search(rest)
-    return (rest[: following.start()] if following else rest).strip()
+    section = (rest[: following.start()] if following else rest).strip()
+    fences = _FENCE.findall(section)
+    if fences:
+        return str(fences[-1]).strip()
+    if section.startswith("```"):
+        msg = "the `## Code:` fence is never closed, or its tag is not code/python/py/json"
+        raise ActionParseError(msg)
+    return section
 
 
 def action_text(text: str) -> str | None:
-    """The ``## Action:`` line(s) of a reply, if any (the step's plain-language summary)."""
+    """The ``## Action:`` section of a reply, if any (the model's own action sentence)."""
+    text = normalize_reply(text)
     header = _ACTION_HEADER.search(text)
     if header is None:
         return None
     rest = text[header.end() :]
-    code = _CODE_HEADER.search(rest)
-    return (rest[: code.start()] if code else rest).strip() or None
-
-
-def without_code(text: str) -> str:
-    """A reply with its ``## Code:`` section removed (history keeps Thought and Action only)."""
-    header = _CODE_HEADER.search(text)
-    return text if header is None else text[: header.start()].rstrip()
+    following = _NEXT_HEADER.search(rest)
+    return (rest[: following.start()] if following else rest).strip() or None
 
 
 def parse_code(code: str) -> list[Action]:
@@ -167,15 +205,21 @@ def parse_code(code: str) -> list[Action]:
         raise ActionParseError(msg)
     if code in _SPECIAL:
         return [_SPECIAL[code]]
-    tree = _parse(code)
+    if code.startswith("{"):
+        call = _json_call(code)
+        if call is not None:
+            return call
+    tree, source = _parse(code)
+    if len(tree.body) > MAX_ACTIONS:
+        msg = f"the code has {len(tree.body)} statements; use at most {MAX_ACTIONS} per step"
+        raise ActionParseError(msg)
     actions: list[Action] = []
     problems: list[str] = []
     for statement in tree.body:
         try:
             actions.extend(_statement(statement))
         except ActionParseError as exc:
-            source = ast.get_source_segment(code, statement) or ast.unparse(statement)
-            problems.append(f"line {statement.lineno} `{_one_line(source)}`: {exc}")
+            problems.append(f"line {statement.lineno} `{_segment(source, statement)}`: {exc}")
     if problems:
         allowed = ", ".join(name.removeprefix("pyautogui.") for name in SIGNATURES)
         msg = (
@@ -187,19 +231,61 @@ def parse_code(code: str) -> list[Action]:
     return actions
 
 
-def _parse(code: str) -> ast.Module:
+def _json_call(code: str) -> list[Action] | None:
+    """A special function written as a JSON object, as the system prompt lists them.
+
+    ``{"name": "computer.terminate", "arguments": {...}}``, in a ``json`` fence. None if the
+    code is not such an object.
+    """
     try:
-        return ast.parse(code, mode="exec")
+        data = json.loads(code)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("name") not in {
+        "computer.wait",
+        "computer.terminate",
+    }:
+        return None
+    args = data.get("arguments", data.get("parameters")) or {}
+    if not isinstance(args, dict):
+        msg = "the function's `arguments` must be an object"
+        raise ActionParseError(msg)
+    name = str(data["name"])
+    try:
+        bound = SIGNATURES[name].bind(**{str(key): value for key, value in args.items()})
+    except TypeError as exc:
+        msg = f"bad arguments for {name}: {exc}"
+        raise ActionParseError(msg) from None
+    bound.apply_defaults()
+    return _BUILDERS[name](bound.arguments)
+
+
+def _parse(code: str) -> tuple[ast.Module, str]:
+    """The syntax tree and the source it was parsed from (line numbers refer to it)."""
+    try:
+        return ast.parse(code, mode="exec"), code
     except SyntaxError as first:
         # Some checkpoints write "\n" as two characters between statements.
         fixed = _unescape_newlines(code)
         if fixed != code:
             try:
-                return ast.parse(fixed, mode="exec")
+                return ast.parse(fixed, mode="exec"), fixed
             except SyntaxError:
                 pass
         msg = f"the code is not valid Python: {first.msg} (line {first.lineno})"
         raise ActionParseError(msg) from None
+    except (RecursionError, MemoryError):
+        msg = "the code was refused: it is nested too deeply to read"
+        raise ActionParseError(msg) from None
+
+
+def _segment(source: str, node: ast.AST) -> str:
+    """The statement's source on one line (shortened), for error messages."""
+    try:
+        text = ast.get_source_segment(source, node) or ast.unparse(node)
+    except (IndexError, RecursionError, ValueError):
+        text = ""
+    return _one_line(text)
 
 
 def _unescape_newlines(code: str) -> str:
@@ -261,8 +347,15 @@ def _literal(node: ast.expr) -> Any:
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        msg = f"argument `{_one_line(ast.unparse(node))}` is not a literal"
+        msg = f"argument `{_segment_of(node)}` is not a literal"
         raise ActionParseError(msg) from None
+
+
+def _segment_of(node: ast.AST) -> str:
+    try:
+        return _one_line(ast.unparse(node))
+    except (RecursionError, ValueError):
+        return "…"
 
 
 def _one_line(source: str, limit: int = 80) -> str:
@@ -280,34 +373,20 @@ def _xy(args: dict[str, Any], name: str) -> tuple[float, float]:
     if x is None or y is None:
         msg = f"{name} needs x and y"
         raise ActionParseError(msg)
-    return _num(x, "x"), _num(y, "y")
-
-
-def _num(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"`{name}` must be a number, got {value!r}"
-        raise ActionParseError(msg)
-    return float(value)
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"`{name}` must be a non-negative integer, got {value!r}"
-        raise ActionParseError(msg)
-    return value
+    return finite(x, "x"), finite(y, "y")
 
 
 def _button(value: Any) -> Button:
     button = {"primary": "left", "secondary": "right"}.get(value, value)
     if button not in {"left", "right", "middle"}:
-        msg = f"button must be 'left', 'right' or 'middle', got {value!r}"
+        msg = f"button must be 'left', 'right' or 'middle', got {_short_repr(value)}"
         raise ActionParseError(msg)
     return cast("Button", button)
 
 
 def _key(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        msg = f"keys must be strings, got {value!r}"
+        msg = f"keys must be strings, got {_short_repr(value)}"
         raise ActionParseError(msg)
     try:
         return canonical_key(value)
@@ -317,7 +396,9 @@ def _key(value: Any) -> str:
 
 def _click(count: int, button: Button | None = None) -> Callable[[dict[str, Any]], list[Action]]:
     def build(args: dict[str, Any]) -> list[Action]:
-        clicks = _count(args["clicks"], "clicks") if "clicks" in args else count
+        clicks = (
+            bounded_count(args["clicks"], "clicks", 1, MAX_CLICKS) if "clicks" in args else count
+        )
         chosen = button or _button(args.get("button", "left"))
         return [Click(point=_xy(args, "click"), button=chosen, count=clicks)]
 
@@ -326,17 +407,14 @@ def _click(count: int, button: Button | None = None) -> Callable[[dict[str, Any]
 
 def _scroll(axis: str) -> Callable[[dict[str, Any]], list[Action]]:
     def build(args: dict[str, Any]) -> list[Action]:
-        clicks = args["clicks"]
-        if isinstance(clicks, bool) or not isinstance(clicks, int | float):
-            msg = f"`clicks` must be a number, got {clicks!r}"
-            raise ActionParseError(msg)
+        clicks = bounded_count(args["clicks"], "clicks", -MAX_SCROLL, MAX_SCROLL, clamp=True)
         direction: ScrollDirection
         if axis == "vertical":
             direction = "up" if clicks > 0 else "down"  # pyautogui: positive scrolls up
         else:
             direction = "right" if clicks > 0 else "left"
         point = _xy(args, "scroll") if args["x"] is not None else None
-        return [Scroll(direction=direction, amount=abs(int(clicks)), point=point)]
+        return [Scroll(direction=direction, amount=abs(clicks), point=point)]
 
     return build
 
@@ -344,17 +422,23 @@ def _scroll(axis: str) -> Callable[[dict[str, Any]], list[Action]]:
 def _write(args: dict[str, Any]) -> list[Action]:
     message = args["message"]
     if isinstance(message, str):
-        return [TypeText(text=message)]
+        return [TypeText(text=bounded_text(message, "message"))]
     if isinstance(message, list | tuple):  # typewrite(["a", "enter"]): keys one by one
+        if len(message) > MAX_ACTIONS:
+            msg = f"type at most {MAX_ACTIONS} keys at a time"
+            raise ActionParseError(msg)
         return [KeyPress(keys=(_key(key),)) for key in message]
-    msg = f"`message` must be a string, got {message!r}"
+    msg = f"`message` must be a string, got {_short_repr(message)}"
     raise ActionParseError(msg)
 
 
 def _press(args: dict[str, Any]) -> list[Action]:
     keys = args["keys"]
-    presses = _count(args["presses"], "presses")
+    presses = bounded_count(args["presses"], "presses", 1, MAX_PRESSES, clamp=True)
     names = keys if isinstance(keys, list | tuple) else [keys]
+    if len(names) > MAX_ACTIONS:
+        msg = f"press at most {MAX_ACTIONS} keys at a time"
+        raise ActionParseError(msg)
     return [KeyPress(keys=(_key(key),), presses=presses) for key in names]
 
 
@@ -362,26 +446,42 @@ def _hotkey(args: dict[str, Any]) -> list[Action]:
     keys = args["keys"]
     if len(keys) == 1 and isinstance(keys[0], list | tuple):
         keys = keys[0]
-    if not keys:
-        msg = "hotkey needs at least one key"
+    if not keys or len(keys) > MAX_CHORD_KEYS:
+        msg = f"hotkey needs 1 to {MAX_CHORD_KEYS} keys"
         raise ActionParseError(msg)
     return [KeyPress(keys=tuple(_key(key) for key in keys))]
 
 
-def _wait(name: str) -> Callable[[dict[str, Any]], list[Action]]:
-    def build(args: dict[str, Any]) -> list[Action]:
-        seconds = _num(args[name], name)
-        return [Wait(seconds=min(max(seconds, 0.0), MAX_WAIT_SECONDS))]
+def _sleep(args: dict[str, Any]) -> list[Action]:
+    seconds = finite(args["secs"], "secs")
+    return [Wait(seconds=min(max(seconds, 0.0), MAX_WAIT_SECONDS))]
 
-    return build
+
+def _computer_wait(args: dict[str, Any]) -> list[Action]:
+    if args["seconds"] is not None:  # checked, but NVIDIA's harness waits its fixed time
+        finite(args["seconds"], "seconds")
+    return [Wait(seconds=WAIT_SECONDS)]
 
 
 def _terminate(args: dict[str, Any]) -> list[Action]:
     status, answer = args["status"], args["answer"]
     if status not in {"success", "failure"}:
-        msg = f"status must be 'success' or 'failure', got {status!r}"
+        msg = f"status must be 'success' or 'failure', got {_short_repr(status)}"
         raise ActionParseError(msg)
-    return [Terminate(status=status, answer=None if answer is None else str(answer))]
+    return [Terminate(status=status, answer=None if answer is None else _answer(answer))]
+
+
+def _answer(value: Any) -> str:
+    text = value if isinstance(value, str) else _short_repr(value)
+    return bounded_text(text, "answer")
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int too large to print
+        text = "a very large number"
+    return text if len(text) <= 80 else text[:79] + "…"  # noqa: PLR2004
 
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], list[Action]]] = {
@@ -399,7 +499,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], list[Action]]] = {
     "pyautogui.typewrite": _write,
     "pyautogui.press": _press,
     "pyautogui.hotkey": _hotkey,
-    "time.sleep": _wait("secs"),
-    "computer.wait": _wait("seconds"),
+    "time.sleep": _sleep,
+    "computer.wait": _computer_wait,
     "computer.terminate": _terminate,
 }

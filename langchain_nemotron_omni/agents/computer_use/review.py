@@ -122,14 +122,21 @@ def review(
 
 
 def risk_check(item: Review) -> RiskCheck:
-    """What the risk predicate looks at: the action, its target element, the page."""
+    """What the risk predicate looks at: the action, its target element, the page.
+
+    On a desktop that can tell, the window that has the keyboard instead of the element.
+    """
     computer, action = item.computer, item.action
     target = None
     url = None
+    window = None
     if isinstance(computer, BrowserComputer):
         url = computer.current_url()
         point = pointer_target(action, computer, item.mode)
         target = computer.element_at(*point) if point is not None else computer.focused_element()
+    else:
+        active = getattr(computer, "active_window", None)  # X11Desktop, FakeDesktop
+        window = active() if callable(active) else None
     return RiskCheck(
         action=action,
         description=describe_target(item.head["summary"], action, target),
@@ -137,6 +144,7 @@ def risk_check(item: Review) -> RiskCheck:
         url=url,
         target=target,
         blocked_patterns=tuple(item.settings.blocked_patterns),
+        window=window,
     )
 
 

@@ -1,9 +1,14 @@
 """Which actions need a human's approval.
 
 A risk predicate gets a :class:`RiskCheck` (the action, the element it would touch, the
-page) right before the action would run, and returns a reason when the action is risky. The
-agent then interrupts the graph (or refuses, or goes on, as configured). The predicate runs
-again when the graph resumes, so it must not change anything.
+page, or on a desktop the window that has the keyboard) right before the action would run,
+and returns a reason when the action is risky. The agent then interrupts the graph (or
+refuses, or goes on, as configured). The predicate runs again when the graph resumes, so it
+must not change anything.
+
+The default policy (:class:`RiskPolicy`) asks before: typing into a password field, submitting
+a form (browser); pressing Enter, or typing a line break, in a terminal-like window, and key
+chords that close windows or run programs (desktop); anything matching a blocked pattern.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from langchain_nemotron_omni.agents.computer_use.actions import (
     Action,
@@ -24,6 +29,41 @@ from langchain_nemotron_omni.agents.computer_use.actions import (
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.computer_use.computer import ElementInfo, EnvironmentKind
+
+TERMINAL_WINDOW = re.compile(
+    r"term|konsole|terminator|alacritty|kitty|rxvt|tilix|wezterm|\bfoot\b|\bst\b|"
+    r"console|\bshell\b|\bbash\b|\bzsh\b|\bfish\b|tmux|"
+    r"^\S+@\S+:",  # a shell's title: user@host:~/dir
+    re.IGNORECASE,
+)
+"""Window classes and titles of terminals (where Enter runs a command)."""
+CLOSE_OR_RUN_CHORDS = frozenset(
+    frozenset(chord)
+    for chord in (
+        ("alt", "f4"),
+        ("ctrl", "w"),
+        ("ctrl", "q"),
+        ("ctrl", "shift", "w"),
+        ("ctrl", "shift", "q"),
+        ("alt", "f2"),
+        ("super", "r"),
+        ("ctrl", "alt", "t"),
+        ("ctrl", "alt", "delete"),
+        ("ctrl", "alt", "backspace"),
+        ("super", "l"),
+        ("ctrl", "alt", "l"),
+    )
+)
+"""Chords that close a window or an app, open a run dialog or a terminal, or end the session."""
+TERMINAL_CHORDS = frozenset(frozenset(chord) for chord in (("ctrl", "d"), ("ctrl", "c")))
+"""Chords that end or interrupt what a terminal runs."""
+
+
+class WindowInfo(TypedDict, total=False):
+    """The desktop window that has the keyboard (desktops that can tell)."""
+
+    name: str
+    wm_class: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +78,7 @@ class RiskCheck:
         target: The element under the pointer for clicks, or with the keyboard focus for
             typing and keys (browsers only; None elsewhere).
         blocked_patterns: The run's extra patterns (from the runtime context).
+        window: The window with the keyboard (desktops that can tell; None elsewhere).
     """
 
     action: Action
@@ -46,6 +87,7 @@ class RiskCheck:
     url: str | None = None
     target: ElementInfo | None = None
     blocked_patterns: tuple[str, ...] = ()
+    window: WindowInfo | None = None
 
 
 RiskPredicate = Callable[[RiskCheck], str | None]
@@ -53,7 +95,7 @@ RiskPredicate = Callable[[RiskCheck], str | None]
 
 
 class RiskPolicy:
-    """The default predicate: passwords, form submissions and blocked patterns.
+    """The default predicate: passwords, forms, terminals, closing chords, blocked patterns.
 
     Example:
         ```python
@@ -68,6 +110,8 @@ class RiskPolicy:
         blocked_patterns: Iterable[str] = (),
         password_fields: bool = True,
         form_submits: bool = True,
+        terminal_commands: bool = True,
+        close_or_run_chords: bool = True,
     ) -> None:
         """Choose the rules.
 
@@ -76,6 +120,12 @@ class RiskPolicy:
                 action's description (its text, URL, and the target element's label).
             password_fields: Typing or pressing keys in a password field is risky.
             form_submits: Clicking a submit button, or Enter in a form field, is risky.
+            terminal_commands: On a desktop, Enter (or typed text holding a line break),
+                Ctrl+C or Ctrl+D in a terminal-like window is risky: it runs or ends a
+                command. Typing alone is not.
+            close_or_run_chords: On a desktop, chords that close windows or apps, open a run
+                dialog or a terminal, or end the session (:data:`CLOSE_OR_RUN_CHORDS`) are
+                risky.
 
         Raises:
             re.error: A pattern does not compile.
@@ -83,6 +133,8 @@ class RiskPolicy:
         self.patterns = tuple(re.compile(p, re.IGNORECASE) for p in blocked_patterns)
         self.password_fields = password_fields
         self.form_submits = form_submits
+        self.terminal_commands = terminal_commands
+        self.close_or_run_chords = close_or_run_chords
 
     def __call__(self, check: RiskCheck) -> str | None:
         """Why the action is risky, or None."""
@@ -93,11 +145,35 @@ class RiskPolicy:
             return "types into a password field"
         if self.form_submits and _submits(action, target):
             return "submits a form"
+        if check.environment == "desktop":
+            reason = self._desktop(action, check.window)
+            if reason is not None:
+                return reason
         extra = tuple(re.compile(p, re.IGNORECASE) for p in check.blocked_patterns)
         for pattern in (*self.patterns, *extra):
             if pattern.search(check.description):
                 return f"matches the blocked pattern {pattern.pattern!r}"
         return None
+
+    def _desktop(self, action: Action, window: WindowInfo | None) -> str | None:
+        chord = frozenset(action.keys) if isinstance(action, KeyPress) else frozenset()
+        if self.close_or_run_chords and chord in CLOSE_OR_RUN_CHORDS:
+            return f"presses {'+'.join(action.keys)}, which closes or runs something"  # type: ignore[union-attr]
+        if self.terminal_commands and window and is_terminal(window):
+            runs = (
+                isinstance(action, TypeText) and ("\n" in action.text or "\r" in action.text)
+            ) or ("enter" in chord)
+            if runs:
+                return "runs a command in a terminal"
+            if chord in TERMINAL_CHORDS:
+                return "interrupts or ends what runs in a terminal"
+        return None
+
+
+def is_terminal(window: WindowInfo) -> bool:
+    """Whether a window looks like a terminal (by its class or title)."""
+    texts = (window.get("wm_class") or "", window.get("name") or "")
+    return any(TERMINAL_WINDOW.search(text) for text in texts)
 
 
 def _submits(action: Action, target: ElementInfo) -> bool:

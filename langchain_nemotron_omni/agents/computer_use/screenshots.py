@@ -47,7 +47,7 @@ class DirectoryScreenshots:
         """Write the file; the reference is its absolute path."""
         # Screenshots show whatever was on screen: only the user may read them.
         folder = self.root
-        for part in ("", *_parts(session)):
+        for part in ("", *session_parts(session)):
             folder = folder / part if part else folder
             folder.mkdir(mode=0o700, parents=not part, exist_ok=True)
         path = folder / f"{_safe(label)}-{step:04d}.png"
@@ -60,7 +60,7 @@ class DirectoryScreenshots:
 
     def folder(self, session: str) -> Path:
         """Where a session's screenshots go."""
-        return self.root.joinpath(*_parts(session))
+        return self.root.joinpath(*session_parts(session))
 
 
 class BaseStoreScreenshots:
@@ -72,7 +72,7 @@ class BaseStoreScreenshots:
 
     def save(self, png: bytes, *, session: str, step: int, label: str = "step") -> str:
         """Put the image under ``NAMESPACE + (thread, episode)``."""
-        namespace = (*NAMESPACE, *_parts(session))
+        namespace = (*NAMESPACE, *session_parts(session))
         key = f"{_safe(label)}-{step:04d}"
         self.store.put(namespace, key, {"png": base64.b64encode(png).decode("ascii")}, index=False)
         return STORE_PREFIX + "/".join((*namespace, key))
@@ -117,5 +117,6 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "_"
 
 
-def _parts(session: str) -> list[str]:
+def session_parts(session: str) -> list[str]:
+    """A session id's parts (``<thread>/<episode>``) as folder names / namespace labels."""
     return [_safe(part) for part in session.split("/")]

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from langchain_core.messages import AnyMessage  # noqa: TC002  # LangGraph reads the hints at runtime
 from langgraph.graph.message import add_messages
-from pydantic import Field, NonNegativeInt, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt
 
 # typing_extensions' TypedDict: LangGraph's server builds the graph's JSON schemas with
 # pydantic, which refuses typing.TypedDict on Python < 3.12.
@@ -73,13 +73,15 @@ class Outcome(TypedDict):
     Attributes:
         status: ``success`` or ``failure``, as the model (or the step limit) said.
         answer: The model's answer, if any.
-        reason: ``terminated`` (the model called terminate) or ``step_limit``.
+        reason: ``terminated`` (the model called terminate), ``step_limit``, or
+            ``repeated_failure`` (the same action failed ``max_repeated_failures`` steps in
+            a row; ``answer`` then says which and why).
         steps: Model calls made.
     """
 
     status: Literal["success", "failure"]
     answer: str | None
-    reason: Literal["terminated", "step_limit"]
+    reason: Literal["terminated", "step_limit", "repeated_failure"]
     steps: int
 
 
@@ -114,12 +116,29 @@ class ActionResult(TypedDict):
 
 
 class StepRecord(TypedDict):
-    """One finished step as text: what older steps look like to the model and in the state."""
+    """One finished step, as the step log keeps it (:mod:`.steplog`), masked.
+
+    Attributes:
+        step: The step number (1 for the first model call).
+        messages: The step's messages as ``messages_to_dict`` writes them: the observation
+            (text, screenshot reference), the model's reply, the tool results.
+        thought: The model's full thought for the step (its reasoning, or its
+            ``## Thought:`` section without thinking).
+        action: The model's own action sentence (``## Action:``), desktop protocol.
+    """
 
     step: int
+    messages: list[dict[str, Any]]
     thought: str
     action: str
-    result: str
+
+
+class Failure(TypedDict):
+    """The last step's failure, and how many steps in a row failed the same way."""
+
+    signature: str
+    detail: str
+    count: int
 
 
 class ComputerUseInput(TypedDict, total=False):
@@ -134,11 +153,10 @@ class ComputerUseState(TypedDict, total=False):
 
     Attributes:
         task: The user's instruction.
-        messages: The latest steps in full (the context policy's image window): text only;
-            observation turns carry a screenshot reference in
-            ``additional_kwargs["screenshot"]``. Older messages are removed once summarised.
-        history: A :class:`StepRecord` for each of the latest finished steps (the text
-            window), oldest first.
+        messages: The current step's messages: its observation (text, and the screenshot
+            by reference in ``additional_kwargs["screenshot"]``), the model's reply, the
+            tool results. Finished steps go to the step log (:mod:`.steplog`), outside the
+            state, so checkpoints stay small however long the run.
         step: The step the model is on (1 for its first call).
         session: This task's id, ``<thread id>/<episode>`` (a new episode for every task, so
             two tasks on one thread never share screenshots or an environment).
@@ -147,20 +165,23 @@ class ComputerUseState(TypedDict, total=False):
             (every screenshot stays in its store or folder).
         pending: Actions of the current step not yet executed.
         results: Results of the current step's actions so far.
+        failure: The last step's failure and its repeat count, or None.
         outcome: Set when the run ends.
         approval: The approval being asked for, if any.
         settings: The run's :class:`ComputerUseSettings`, fixed when it started.
+
+    Everything in the state is masked (:mod:`.masking`): secrets appear as ``{{name}}``.
     """
 
     task: str
     messages: Annotated[list[AnyMessage], add_messages]
-    history: list[StepRecord]
     step: int
     session: str
     screen: Screen
     screenshots: list[ScreenshotRef]
     pending: list[PlannedAction]
     results: list[ActionResult]
+    failure: Failure | None
     outcome: Outcome | None
     approval: PendingApproval | None
     settings: dict[str, Any]
@@ -184,29 +205,43 @@ class ComputerUseSettings(AgentSettings):
             None: any.
         blocked_patterns: Regular expressions; an action whose description matches one is
             treated as risky.
+        secret_patterns: Regular expressions; text the agent types that matches one is a
+            secret, masked everywhere it is shown or stored (:mod:`.masking`).
         on_risk: ``interrupt`` (ask a human), ``refuse`` (tell the model no) or ``allow``.
         max_steps: Model calls before the run stops with a failure.
-        image_history: Screenshots the model sees (the latest ones).
-        text_history: Older steps sent as text; earlier ones are replaced by one line
-            saying they were left out.
+        max_repeated_failures: Steps in a row whose action fails the same way before the
+            run stops with a failure (``reason="repeated_failure"``).
+        image_history: Screenshots the model sees (the latest ones, the current included).
+        max_model_len: The context length the model is served with; the history's text
+            budget is this minus the screenshots' and the reply's share, as NVIDIA
+            computes it. Older steps are dropped, oldest first, only past that budget.
         keep_thinking: Send the previous thinking of the steps in full back to the model.
+        temperature: Sampling temperature; None: the model card's for the model's thinking
+            mode (0.6 thinking, 0.2 instruct), unless the chat model sets its own.
+        top_p: Nucleus sampling; None: 0.95 when thinking (as above).
+        top_k: Top-k sampling; None: 1 in instruct mode (as above).
         viewport_width: Browser viewport / Xvfb screen width, for created environments.
         viewport_height: Browser viewport / Xvfb screen height, for created environments.
     """
 
     env_prefix: ClassVar[str] = "NEMOTRON_OMNI_CU_"
-    additive: ClassVar[frozenset[str]] = frozenset({"blocked_patterns"})
+    additive: ClassVar[frozenset[str]] = frozenset({"blocked_patterns", "secret_patterns"})
 
     environment: EnvironmentKind = "browser"
     protocol: ProtocolName | None = None
     start_url: str | None = None
     allowed_domains: list[str] | None = None
     blocked_patterns: list[str] = Field(default_factory=list)
+    secret_patterns: list[str] = Field(default_factory=list)
     on_risk: RiskResponse = "interrupt"
     max_steps: PositiveInt = 30
+    max_repeated_failures: PositiveInt = 3
     image_history: PositiveInt = 3
-    text_history: NonNegativeInt = 10
+    max_model_len: PositiveInt = 131_072
     keep_thinking: bool = True
+    temperature: NonNegativeFloat | None = None
+    top_p: Annotated[float, Field(gt=0, le=1)] | None = None
+    top_k: PositiveInt | None = None
     viewport_width: PositiveInt | None = None
     viewport_height: PositiveInt | None = None
 

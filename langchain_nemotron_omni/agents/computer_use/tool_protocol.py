@@ -10,9 +10,13 @@ XML into ``AIMessage.tool_calls``; this module turns those into :mod:`.actions`.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni.agents.computer_use.actions import (
+    MAX_ACTIONS,
+    MAX_CHORD_KEYS,
+    MAX_SCROLL,
     MAX_WAIT_SECONDS,
     Action,
     Click,
@@ -27,7 +31,10 @@ from langchain_nemotron_omni.agents.computer_use.actions import (
     TypeText,
     Wait,
     action_to_dict,
+    bounded_count,
+    bounded_text,
     describe,
+    finite,
 )
 from langchain_nemotron_omni.agents.computer_use.errors import ActionError, ActionParseError
 from langchain_nemotron_omni.agents.computer_use.keys import UnknownKeyError, canonical_key
@@ -38,7 +45,8 @@ if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.computer_use.computer import Button, EnvironmentKind
     from langchain_nemotron_omni.agents.computer_use.state import PlannedAction
 
-MAX_SCROLL_AMOUNT = 50
+MAX_TAB_ID = 10_000
+MAX_ANSWER_PREVIEW = 10_000
 NO_TOOL_CALL = (
     "Your reply had no tool call. Act with the `computer`, `navigate` or tab tools, "
     "or call `terminate` when the task is done or cannot be done."
@@ -102,6 +110,8 @@ NAVIGATE_TOOL = _function(
     },
     "url",
 )
+# Property names, types, bounds and their order follow NVIDIA's schema (the order is what
+# the chat template renders); the descriptions are ours.
 COMPUTER_TOOL = _function(
     "computer",
     "Use the mouse and keyboard: a list of actions carried out one after another.",
@@ -114,28 +124,21 @@ COMPUTER_TOOL = _function(
                 "properties": {
                     "action": {
                         "type": "string",
-                        "enum": list(COMPUTER_ACTIONS),
                         "description": (
                             "Clicks and mouse_move take `coordinate`; type takes `text`; "
                             "key_press takes `keys`; wait takes `duration`; scroll takes "
                             "`scroll_parameters` and optionally `coordinate`; left_click_drag "
                             "goes from `start_coordinate` to `coordinate`."
                         ),
+                        "enum": list(COMPUTER_ACTIONS),
                     },
                     "coordinate": _POINT
                     | {
                         "description": (
                             "[x, y] as fractions of the screenshot in [0, 1]; [0, 0] is the "
-                            "top-left corner and [1, 1] the bottom-right one."
+                            "top-left corner and [1, 1] the bottom-right one. Where a scroll "
+                            "happens (default: the middle); where a drag ends."
                         )
-                    },
-                    "start_coordinate": _POINT
-                    | {"description": "Where left_click_drag starts, as [x, y] in [0, 1]."},
-                    "text": {"type": "string", "description": "What `type` types."},
-                    "keys": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "description": 'Keys pressed together, e.g. ["ctrl", "a"].',
                     },
                     "duration": {
                         "anyOf": [
@@ -145,22 +148,30 @@ COMPUTER_TOOL = _function(
                         "default": None,
                         "description": "Seconds to wait (at most 30).",
                     },
+                    "keys": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": 'Keys pressed together, e.g. ["ctrl", "a"].',
+                    },
                     "scroll_parameters": {
                         "anyOf": [
                             {
                                 "type": "object",
                                 "properties": {
+                                    "scroll_amount": {
+                                        "type": "integer",
+                                        "minimum": 0,
+                                        "default": 1,
+                                        "description": (
+                                            f"Mouse-wheel clicks (more than {MAX_SCROLL} "
+                                            f"scroll {MAX_SCROLL})."
+                                        ),
+                                    },
                                     "scroll_direction": {
                                         "type": "string",
                                         "enum": ["up", "down", "left", "right"],
                                         "default": "down",
-                                    },
-                                    "scroll_amount": {
-                                        "type": "integer",
-                                        "minimum": 0,
-                                        "maximum": MAX_SCROLL_AMOUNT,
-                                        "default": 1,
-                                        "description": "Mouse-wheel clicks.",
+                                        "description": "Which way to scroll.",
                                     },
                                 },
                                 "required": ["scroll_direction", "scroll_amount"],
@@ -170,6 +181,9 @@ COMPUTER_TOOL = _function(
                         "default": None,
                         "description": "Direction and amount of a scroll.",
                     },
+                    "start_coordinate": _POINT
+                    | {"description": "Where left_click_drag starts, as [x, y] in [0, 1]."},
+                    "text": {"type": "string", "description": "What `type` types."},
                 },
                 "required": ["action"],
             },
@@ -225,6 +239,10 @@ def plan_tool_calls(reply: AIMessage, kind: EnvironmentKind) -> list[PlannedActi
         except ActionError as exc:
             plan.append(_failed(call_id, name, str(exc)))
             continue
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            # Hostile arguments can trip the checks themselves; the call fails, nothing runs.
+            plan.append(_failed(call_id, name, f"the arguments could not be read ({exc!s:.200})"))
+            continue
         plan.extend(_entry(call_id, name, action) for action in actions)
     for bad in reply.invalid_tool_calls:
         name = bad.get("name") or "tool"
@@ -249,25 +267,35 @@ def _failed(call_id: str | None, tool: str, error: str) -> PlannedAction:
     return {"call_id": call_id, "tool": tool, "action": None, "error": error, "summary": tool}
 
 
+def _computer_actions(args: dict[str, Any]) -> list[Action]:
+    items = args.get("actions")
+    if not isinstance(items, list) or not items:
+        msg = "`actions` must be a non-empty list of action objects"
+        raise ActionParseError(msg)
+    if len(items) > MAX_ACTIONS:
+        msg = f"`actions` has {len(items)} entries; send at most {MAX_ACTIONS} per call"
+        raise ActionParseError(msg)
+    actions: list[Action] = []
+    for index, item in enumerate(items, 1):
+        try:
+            actions.append(parse_computer_action(item))
+        except ActionError as exc:
+            msg = f"action {index}: {exc}"
+            raise ActionParseError(msg) from None
+    return actions
+
+
 def _call_actions(name: str, args: dict[str, Any]) -> list[Action]:
     if name == "computer":
-        items = args.get("actions")
-        if not isinstance(items, list) or not items:
-            msg = "`actions` must be a non-empty list of action objects"
-            raise ActionParseError(msg)
-        actions: list[Action] = []
-        for index, item in enumerate(items, 1):
-            try:
-                actions.append(parse_computer_action(item))
-            except ActionError as exc:
-                msg = f"action {index}: {exc}"
-                raise ActionParseError(msg) from None
-        return actions
+        return _computer_actions(args)
     if name == "navigate":
         return [Navigate(url=_text(args, "url"), tab_id=_optional_int(args, "tab_id"))]
     if name == "tabs_create":
         url = args.get("url") or "about:blank"
-        return [TabsCreate(url=url if isinstance(url, str) else str(url))]
+        if not isinstance(url, str):
+            msg = "`url` must be a string"
+            raise ActionParseError(msg)
+        return [TabsCreate(url=bounded_text(url, "url"))]
     if name == "tabs_focus":
         tab_id = _optional_int(args, "tab_id")
         if tab_id is None:
@@ -276,10 +304,14 @@ def _call_actions(name: str, args: dict[str, Any]) -> list[Action]:
         return [TabsFocus(tab_id=tab_id)]
     status = args.get("status")
     if status not in {"success", "failure"}:
-        msg = f"terminate needs status 'success' or 'failure', got {status!r}"
+        msg = f"terminate needs status 'success' or 'failure', got {str(status)[:40]!r}"
         raise ActionParseError(msg)
     answer = args.get("answer")
-    return [Terminate(status=status, answer=None if answer is None else str(answer))]
+    if answer is not None and not isinstance(answer, str):
+        answer = json.dumps(answer)[:MAX_ANSWER_PREVIEW]
+    return [
+        Terminate(status=status, answer=None if answer is None else bounded_text(answer, "answer"))
+    ]
 
 
 def parse_computer_action(item: object) -> Action:  # noqa: PLR0911  # one branch per action
@@ -304,16 +336,16 @@ def parse_computer_action(item: object) -> Action:  # noqa: PLR0911  # one branc
             start=_point(item, "start_coordinate", kind), end=_point(item, "coordinate", kind)
         )
     if kind == "type":
-        return TypeText(text=_text(item, "text"))
+        return TypeText(text=bounded_text(_text(item, "text"), "text"))
     if kind == "key_press":
         return KeyPress(keys=_keys(item.get("keys")))
     if kind == "wait":
         duration = item.get("duration")
-        seconds = 1.0 if duration is None else _number(duration, "duration")
+        seconds = 1.0 if duration is None else finite(duration, "duration")
         return Wait(seconds=min(max(seconds, 0.0), MAX_WAIT_SECONDS))
     if kind == "scroll":
         return _scroll(item)
-    msg = f"unknown action {kind!r}; use one of {', '.join(COMPUTER_ACTIONS)}"
+    msg = f"unknown action {str(kind)[:40]!r}; use one of {', '.join(COMPUTER_ACTIONS)}"
     raise ActionParseError(msg)
 
 
@@ -324,12 +356,13 @@ def _scroll(item: dict[str, Any]) -> Scroll:
         raise ActionParseError(msg)
     direction = params.get("scroll_direction", "down")
     if direction not in {"up", "down", "left", "right"}:
-        msg = f"scroll_direction must be up, down, left or right, got {direction!r}"
+        msg = f"scroll_direction must be up, down, left or right, got {str(direction)[:40]!r}"
         raise ActionParseError(msg)
-    amount = int(_number(params.get("scroll_amount", 1), "scroll_amount"))
-    if not 0 <= amount <= MAX_SCROLL_AMOUNT:
-        msg = f"scroll_amount must be between 0 and {MAX_SCROLL_AMOUNT}, got {amount}"
+    raw = params.get("scroll_amount", 1)
+    if finite(raw, "scroll_amount") < 0:
+        msg = "scroll_amount must be 0 or more"
         raise ActionParseError(msg)
+    amount = bounded_count(raw, "scroll_amount", 0, MAX_SCROLL, clamp=True)
     point = _point(item, "coordinate", "scroll") if item.get("coordinate") is not None else None
     return Scroll(direction=direction, amount=amount, point=point)
 
@@ -340,16 +373,9 @@ def _point(item: dict[str, Any], key: str, kind: str) -> tuple[float, float]:
         msg = f"{kind} needs `{key}` as [x, y] in [0, 1]"
         raise ActionParseError(msg)
     if not isinstance(value, list | tuple) or len(value) != 2:  # noqa: PLR2004
-        msg = f"`{key}` must be [x, y], got {value!r}"
+        msg = f"`{key}` must be [x, y], got {str(value)[:60]}"
         raise ActionParseError(msg)
-    return _number(value[0], key), _number(value[1], key)
-
-
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"`{name}` must be a number, got {value!r}"
-        raise ActionParseError(msg)
-    return float(value)
+    return finite(value[0], key), finite(value[1], key)
 
 
 def _text(args: dict[str, Any], key: str) -> str:
@@ -357,17 +383,14 @@ def _text(args: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         msg = f"`{key}` must be a non-empty string"
         raise ActionParseError(msg)
-    return value
+    return bounded_text(value, key)
 
 
 def _optional_int(args: dict[str, Any], key: str) -> int | None:
     value = args.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"`{key}` must be an integer, got {value!r}"
-        raise ActionParseError(msg)
-    return value
+    return bounded_count(value, key, 0, MAX_TAB_ID)
 
 
 def _keys(value: object) -> tuple[str, ...]:
@@ -375,6 +398,9 @@ def _keys(value: object) -> tuple[str, ...]:
         value = value.split("+") if len(value) > 1 else [value]
     if not isinstance(value, list) or not value or not all(isinstance(k, str) for k in value):
         msg = 'key_press needs `keys`, a list of key names such as ["ctrl", "a"]'
+        raise ActionParseError(msg)
+    if len(value) > MAX_CHORD_KEYS:
+        msg = f"key_press takes at most {MAX_CHORD_KEYS} keys pressed together"
         raise ActionParseError(msg)
     try:
         return tuple(canonical_key(key) for key in value)
