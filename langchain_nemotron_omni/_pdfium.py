@@ -3,8 +3,8 @@
 PDFium is not thread-safe, and pypdfium2 leaves serialising calls to its users: every use of
 PDFium in this package (the media layer's page images, the document-QA agent's reading) holds
 :data:`PDFIUM_LOCK`. Long documents are rendered in worker processes instead, each with its own
-PDFium. The worker lives in this small module so that a spawned worker imports only it,
-pypdfium2 and Pillow (about 0.15 s), not the rest of the package.
+PDFium. The worker is this small module run as a program, so a worker imports only it,
+pypdfium2 and Pillow (about 0.15 s), not the rest of the package or the caller's program.
 
 Page images are JPEG by default: at quality 90 without chroma subsampling text stays as legible
 as in a PNG of the same page, at about the same size, for a fifth of the encoding time (see
@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import io
 import math
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -138,18 +140,38 @@ def _render_pages(  # noqa: PLR0913, PLR0917  # a process-pool task: positional
             document.close()
 
 
-_POOL: ProcessPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
+def _in_workers(  # noqa: PLR0913, PLR0917
+    source: str,
+    password: str | None,
+    chunks: list[list[int]],
+    dpi: float,
+    max_pixels: int,
+    fmt: ImageFormat,
+) -> list[PageImage] | None:
+    """Render each chunk in a fresh ``python -m langchain_nemotron_omni._pdfium`` process.
 
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    global _POOL  # noqa: PLW0603  # one pool per process, started on first use
-    with _POOL_LOCK:
-        if _POOL is None:
-            # spawn: forking a process that runs threads (a LangGraph server) is unsafe.
-            context = multiprocessing.get_context("spawn")
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        return _POOL
+    Plain subprocesses rather than ``multiprocessing``: a spawned pool re-imports the caller's
+    main module in every worker (seconds for an application; breaks scripts without a main
+    guard), and forking a threaded process (a LangGraph server) is unsafe. A worker imports
+    only this module, pypdfium2 and Pillow. Returns None when a worker fails (the caller then
+    renders in-process, with the error it raises there).
+    """
+    processes = []
+    for chunk in chunks:
+        job = pickle.dumps((source, password, chunk, dpi, max_pixels, fmt))
+        process = subprocess.Popen(  # noqa: S603  # this interpreter, this module
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.append((process, job))
+    with ThreadPoolExecutor(len(processes)) as threads:
+        outputs = list(threads.map(lambda pj: pj[0].communicate(pj[1])[0], processes))
+    if any(process.returncode for process, _ in processes):
+        return None
+    # Plain tuples: in the worker this module is __main__, so its classes do not unpickle.
+    return [PageImage(*fields) for output in outputs for fields in pickle.loads(output)]  # noqa: S301
 
 
 def worker_count() -> int:
@@ -170,7 +192,7 @@ def render_many(  # noqa: PLR0913
     """Render whole pages ``indices`` of a PDF, in worker processes when there are many.
 
     Args:
-        source: The PDF's path (workers reopen it) or bytes.
+        source: The PDF's path (workers reopen it) or bytes (rendered in this process).
         indices: 0-based pages, in the order wanted.
         dpi: Resolution.
         max_pixels: Pixel budget per page.
@@ -179,12 +201,22 @@ def render_many(  # noqa: PLR0913
         workers: Processes to use (default: the usable CPUs); 1 renders in this process.
     """
     workers = worker_count() if workers is None else workers
-    if workers <= 1 or len(indices) < PARALLEL_MIN_PAGES:
-        return _render_pages(source, password, indices, dpi, max_pixels, fmt)
-    chunk = math.ceil(len(indices) / workers)
-    pool = _pool(workers)
-    futures = [
-        pool.submit(_render_pages, source, password, indices[i : i + chunk], dpi, max_pixels, fmt)
-        for i in range(0, len(indices), chunk)
-    ]
-    return [image for future in futures for image in future.result()]
+    if workers > 1 and len(indices) >= PARALLEL_MIN_PAGES and isinstance(source, str):
+        size = math.ceil(len(indices) / workers)
+        chunks = [list(indices[i : i + size]) for i in range(0, len(indices), size)]
+        images = _in_workers(source, password, chunks, dpi, max_pixels, fmt)
+        if images is not None:
+            return images
+    return _render_pages(source, password, indices, dpi, max_pixels, fmt)
+
+
+def _worker() -> None:
+    """A worker process: one job on stdin, its page images on stdout (both pickled)."""
+    source, password, indices, dpi, max_pixels, fmt = pickle.load(sys.stdin.buffer)  # noqa: S301
+    images = _render_pages(source, password, indices, dpi, max_pixels, fmt)
+    fields = [(i.data, i.mime, i.width, i.height, i.dpi) for i in images]
+    sys.stdout.buffer.write(pickle.dumps(fields))
+
+
+if __name__ == "__main__":
+    _worker()
