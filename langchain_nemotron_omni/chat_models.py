@@ -38,6 +38,7 @@ from langchain_nemotron_omni._payload import (
     move_tool_media,
     thinking_body,
 )
+from langchain_nemotron_omni._served_models import aexplain_not_found, explain_not_found
 from langchain_nemotron_omni._shaping import (
     MODEL_PROVIDER,
     REASONING_KEY,
@@ -416,6 +417,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
         except openai.BadRequestError as error:
             if not self._switch_to_client_tools(error, kwargs):
                 raise
+        except openai.NotFoundError as error:
+            raise explain_not_found(error, self.root_client, self.model_name) from error
         return super()._generate(messages, stop, run_manager, **kwargs)
 
     async def _parent_agenerate(
@@ -430,6 +433,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
         except openai.BadRequestError as error:
             if not self._switch_to_client_tools(error, kwargs):
                 raise
+        except openai.NotFoundError as error:
+            raise await aexplain_not_found(
+                error, self.root_async_client, self.model_name
+            ) from error
         return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
     # ---------------------------------------------------------------- response side
@@ -658,6 +665,8 @@ class ChatNemotronOmni(BaseChatOpenAI):
                 raise
             stream = super()._stream(messages, stop, None, **kwargs)
             first = next(stream, None)
+        except openai.NotFoundError as error:
+            raise explain_not_found(error, self.root_client, self.model_name) from error
         if first is not None:
             yield first
             yield from stream
@@ -673,6 +682,10 @@ class ChatNemotronOmni(BaseChatOpenAI):
                 raise
             stream = super()._astream(messages, stop, None, **kwargs)
             first = await anext(stream, None)
+        except openai.NotFoundError as error:
+            raise await aexplain_not_found(
+                error, self.root_async_client, self.model_name
+            ) from error
         if first is not None:
             yield first
             async for chunk in stream:
