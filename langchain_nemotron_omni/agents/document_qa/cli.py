@@ -22,7 +22,7 @@ from langchain_nemotron_omni.agents.document_qa.evaluate import add_parser as ad
 from langchain_nemotron_omni.agents.document_qa.graph import create_document_qa_agent
 from langchain_nemotron_omni.agents.document_qa.index import default_index_dir
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
-from langchain_nemotron_omni.agents.document_qa.report import write_report
+from langchain_nemotron_omni.agents.document_qa.report import default_report_path, write_report
 from langchain_nemotron_omni.agents.document_qa.state import DocQASettings
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
@@ -77,9 +77,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--report",
         type=Path,
-        default=Path("doc-qa-report.html"),
+        default=None,
         metavar="FILE",
-        help="HTML report with the cited passages highlighted (default: %(default)s)",
+        help=f"HTML report with the cited passages highlighted (default: {default_report_path()})",
     )
     parser.add_argument("--no-report", action="store_true", help="write no HTML report")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -188,7 +188,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
                     (_report_progress if mode == "custom" else _report_calls)(chunk, err)
             write_result(result, out)
             if not args.no_report:
-                written = write_report(args.report, args.question, result, [Path(f) for f in files])
+                report = args.report or default_report_path()
+                report.parent.mkdir(parents=True, exist_ok=True)
+                written = write_report(report, args.question, result, [Path(f) for f in files])
                 out.write(f"Report: {written}\n")
             if demo:
                 out.write(f"{DEMO_LABEL}\n")

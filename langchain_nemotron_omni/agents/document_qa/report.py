@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from langchain_nemotron_omni.agents.document_qa.citations import format_citation
 from langchain_nemotron_omni.agents.document_qa.documents import open_document
+from langchain_nemotron_omni.agents.document_qa.index import default_index_dir
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -111,6 +112,11 @@ def render_report(question: str, result: OutputState, documents: Sequence[Path])
             f"{tokens['calls']} call(s).</small></p>"
         )
     return "\n".join(parts)
+
+
+def default_report_path() -> Path:
+    """Where the command line writes its report: beside the index cache, not in the cwd."""
+    return default_index_dir().parent / "doc-qa-report.html"
 
 
 def write_report(path: Path, question: str, result: OutputState, documents: Sequence[Path]) -> Path:
