@@ -1,4 +1,4 @@
-"""The PDF layer: labels, outline, text, search, renders and crops, bad files."""
+"""The PDF layer: labels, outline, text, renders and crops, bad files."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from langchain_nemotron_omni.agents.document_qa.page_labels import (
     page_title,
     roman_to_int,
 )
-from langchain_nemotron_omni.agents.document_qa.search import PageSearch, query_terms
 from langchain_nemotron_omni.media.pdf import PdfDocument, clean_text, normalize_box
 from tests.document_qa_pdfs import (
     FACT_SENTENCE,
@@ -234,34 +233,6 @@ def test_roman_numerals_and_label_runs() -> None:
     assert find_label(["1", "1"], "1") is None  # ambiguous
     assert page_title(5, "1") == "Page 5 (label 1)"
     assert page_title(5, "5") == page_title(5, "") == "Page 5"
-
-
-def test_search_ranks_stems_phrases_and_section_titles() -> None:
-    texts = [
-        "The annual report covers revenue.",
-        "Revenue grew. The Halvorsen plant recycled aluminium.",
-        "Annual report revenue revenue revenue.",
-        "recycled aluminium recycled aluminium everywhere",
-        "Nothing to see here.",
-    ]
-    assert query_terms("How much aluminium did the Halvorsen plant recycle?") == [
-        "much",
-        "aluminium",
-        "halvorsen",
-        "plant",
-        "recycle",
-    ]
-    search = PageSearch(texts, ["", "", "", "", "Chapter 4: Plant recycling"])
-    matches = search.search("How much aluminium did the Halvorsen plant recycle?", 5)
-    assert matches[0].page == 1  # the rare name, and "recycle" matches "recycled" (stems)
-    assert "halvorsen" in matches[0].terms
-    assert 4 in [m.page for m in matches]  # found through its section title alone
-    phrase = PageSearch(["the annual report", "report annual the"], ["", ""])
-    ranked = phrase.search("annual report", 2)
-    assert [m.page for m in ranked] == [0, 1]
-    assert ranked[0].score > ranked[1].score
-    assert search.search("the of and", 5) == []
-    assert search.search('"unbalanced quote AND OR NEAR(', 5) == []  # no FTS syntax leaks
 
 
 def test_outline_of_any_depth_without_warnings(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.document_qa.documents import Document
 
 STORE_NAMESPACE = ("nemotron_omni", "document_index")
-_FORMAT = 1
+_FORMAT = 2
 _HASH_CHUNK = 1 << 20
 
 Source = Literal["memory", "disk", "store", "extracted"]
@@ -53,7 +53,7 @@ class DocumentIndex:
     @classmethod
     def build(cls, digest: str, texts: list[str], outline: list[OutlineEntry]) -> DocumentIndex:
         """Index extracted pages."""
-        heads = section_titles(len(texts), [(e.title, e.level, e.page) for e in outline])
+        heads = section_titles(len(texts), [(e.title, e.level, e.page, e.top) for e in outline])
         return cls(digest, tuple(texts), tuple(outline), PageSearch(texts, heads))
 
     def to_json(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class DocumentIndex:
         return {
             "format": _FORMAT,
             "texts": list(self.texts),
-            "outline": [[e.title, e.level, e.page] for e in self.outline],
+            "outline": [[e.title, e.level, e.page, e.top] for e in self.outline],
         }
 
     @classmethod
@@ -70,8 +70,10 @@ class DocumentIndex:
         if value.get("format") != _FORMAT:
             return None
         outline = [
-            OutlineEntry(str(t), int(lv), None if p is None else int(p))
-            for t, lv, p in value["outline"]
+            OutlineEntry(
+                str(t), int(lv), None if p is None else int(p), None if y is None else float(y)
+            )
+            for t, lv, p, y in value["outline"]
         ]
         return cls.build(digest, [str(t) for t in value["texts"]], outline)
 

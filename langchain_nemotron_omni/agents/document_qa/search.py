@@ -2,10 +2,18 @@
 
 Each page is a row of an in-memory FTS5 table with two columns: the page's text and the
 titles of the outline sections the page belongs to (a section's title is a strong hint of
-what its pages are about). The tokenizer stems English words (Porter), so ``sampling``
-finds ``samples``. A question becomes an OR of its content words and of each pair of
-neighbouring words as a phrase, so pages holding the question's phrases rank first and a
-natural-language question needs no search syntax. SQLite ships FTS5; nothing to install.
+what its pages are about). A page belongs to the sections that begin on it, to the sections
+that enclose them, and to the section it continues from the page before, unless a section
+begins right at the top of it (the bookmarks' positions on their pages say where). The
+tokenizer stems English words (Porter), so ``sampling`` finds ``samples``.
+
+A question becomes an OR of its content words (one-letter names such as ``C`` or ``R``
+included: BM25's inverse document frequency weighs a word found everywhere at almost
+nothing), of each pair of neighbouring words as a phrase, and of each pair of neighbouring
+content words within a few words of each other in either order (``distribution routines``
+finds "routines supporting the distribution"). So pages holding the question's phrases, or
+its words close together, rank first, and a natural-language question needs no search
+syntax. SQLite ships FTS5; nothing to install.
 """
 
 from __future__ import annotations
@@ -171,6 +179,10 @@ _HEADING_WEIGHT = 3.0
 """How much more a word counts in a section title than in the page's text."""
 _SNIPPET_TOKENS = 24
 _MAX_TERMS = 16
+_NEAR_TOKENS = 5
+"""Words that may stand between two neighbouring content words of a question."""
+_SAME_LINE = 0.02
+"""Bookmarks this close (in page heights) to the highest a section starts open their page."""
 
 
 def query_terms(query: str) -> list[str]:
@@ -182,19 +194,25 @@ def query_terms(query: str) -> list[str]:
     return terms[:_MAX_TERMS]
 
 
+def _words(query: str) -> list[str]:
+    """The query's words, lower-cased (one-letter ones too: ``C``, ``R``, ``x``)."""
+    return _TOKEN.findall(query.lower())
+
+
 def match_expression(query: str) -> str:
-    """The FTS5 query for a question: its words, and neighbouring words as phrases, ORed.
+    """The FTS5 query for a question: its words, its phrases and its words near each other.
 
     Every token is quoted, so nothing the user types is read as FTS5 syntax.
     """
-    words = [w for w in _TOKEN.findall(query.lower()) if len(w) > 1 or w.isdigit()]
-    terms = query_terms(query)
+    words = _words(query)
+    content = list(dict.fromkeys(w for w in words if w not in _STOPWORDS))[:_MAX_TERMS]
     phrases = [
         f'"{a} {b}"'
         for a, b in itertools.pairwise(words)
         if not (a in _STOPWORDS and b in _STOPWORDS)
     ]
-    return " OR ".join([*(f'"{t}"' for t in terms), *dict.fromkeys(phrases)])
+    near = [f'NEAR("{a}" "{b}", {_NEAR_TOKENS})' for a, b in itertools.pairwise(content)]
+    return " OR ".join(dict.fromkeys([*(f'"{t}"' for t in content), *phrases, *near]))
 
 
 @dataclass(frozen=True)
@@ -210,25 +228,47 @@ class PageMatch:
     snippet: str
 
 
-def section_titles(page_count: int, outline: Sequence[tuple[str, int, int | None]]) -> list[str]:
-    """For each page, the titles of the outline sections it lies in (and of entries on it)."""
-    entries = sorted(
-        ((page, level, title) for title, level, page in outline if page is not None),
-        key=lambda e: e[0],
+Bookmark = tuple[str, int, int | None, float | None]
+"""An outline entry: title, depth (0 = top), 0-based page, how far down the page (0-1)."""
+
+
+def section_titles(page_count: int, outline: Sequence[Bookmark]) -> list[str]:
+    """For each page, the titles of the outline sections it holds text of.
+
+    That is the sections beginning on the page, the sections enclosing them, and the section
+    open at the end of the page before: its text runs on at the top of this page unless a
+    section begins there. "There" is the highest point any bookmark of the document points
+    to (where a chapter's first line sits); a bookmark that does not say where it points is
+    taken to point there.
+    """
+    tops = [top for _, _, _, top in outline if top is not None]
+    page_top = min(tops, default=0.0)
+    entries = sorted(  # by page, in outline order (which says what encloses what)
+        (
+            (page, order, page_top if top is None else top, level, title)
+            for order, (title, level, page, top) in enumerate(outline)
+            if page is not None
+        ),
+        key=lambda entry: entry[:2],
     )
     heads: list[list[str]] = [[] for _ in range(page_count)]
     open_titles: dict[int, str] = {}
     position = 0
     for page in range(page_count):
+        before = dict(open_titles)
+        starts = []
         while position < len(entries) and entries[position][0] <= page:
-            at, level, title = entries[position]
+            at, _, top, level, title = entries[position]
             open_titles = {k: v for k, v in open_titles.items() if k < level}
             open_titles[level] = title
             if at == page:
-                heads[page].append(title)
+                starts.append((top, title))
             position += 1
-        heads[page].extend(t for _, t in sorted(open_titles.items()) if t not in heads[page])
-    return [" | ".join(titles) for titles in heads]
+        heads[page] = [title for _, title in starts]
+        if before and starts and min(starts)[0] > page_top + _SAME_LINE:
+            heads[page].append(before[max(before)])  # the page opens with its text
+        heads[page] += [t for _, t in sorted(open_titles.items()) if t not in heads[page]]
+    return [" | ".join(dict.fromkeys(titles)) for titles in heads]
 
 
 class PageSearch:

@@ -48,6 +48,33 @@ class OutlineEntry:
     title: str
     level: int
     page: int | None
+    top: float | None = None
+    """Where on its page the bookmark points, as a fraction of the page height from the top
+    (None when the destination names no height, e.g. "fit the page")."""
+
+
+def _dest_top(dest: Any, extent: tuple[float, float] | None) -> float | None:
+    """How far down its page a destination points (0 = top, 1 = bottom), if it says."""
+    if extent is None:
+        return None
+    mode, view = dest.get_view()
+    y: float | None = None
+    if mode == pdfium_c.PDFDEST_VIEW_XYZ:
+        has_x, has_y, has_zoom = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+        x, top, zoom = pdfium_c.FS_FLOAT(), pdfium_c.FS_FLOAT(), pdfium_c.FS_FLOAT()
+        if (
+            pdfium_c.FPDFDest_GetLocationInPage(dest.raw, has_x, has_y, has_zoom, x, top, zoom)
+            and has_y.value
+        ):
+            y = float(top.value)
+    elif mode in {pdfium_c.PDFDEST_VIEW_FITH, pdfium_c.PDFDEST_VIEW_FITBH} and view:
+        y = float(view[0])
+    elif mode == pdfium_c.PDFDEST_VIEW_FITR and len(view) == 4:  # noqa: PLR2004
+        y = float(view[3])
+    bottom, top_edge = extent
+    if y is None or top_edge <= bottom:
+        return None
+    return min(max((top_edge - y) / (top_edge - bottom), 0.0), 1.0)
 
 
 def clean_text(text: str) -> str:
@@ -184,6 +211,7 @@ class PdfDocument:
             return self._outline
         entries: list[OutlineEntry] = []
         seen: set[int] = set()
+        heights: dict[int, tuple[float, float] | None] = {}
         with PDFIUM_LOCK:
             # An explicit stack instead of recursion: no depth limit, no warnings.
             stack: list[tuple[Any, int]] = [(self._first_child(None), 0)]
@@ -195,7 +223,7 @@ class PdfDocument:
                 if address in seen:
                     continue
                 seen.add(address)
-                entries.append(self._entry(mark, level))
+                entries.append(self._entry(mark, level, heights))
                 stack.append((pdfium_c.FPDFBookmark_GetNextSibling(self._pdf, mark), level))
                 stack.append((self._first_child(mark), level + 1))
         self._outline = entries
@@ -204,12 +232,30 @@ class PdfDocument:
     def _first_child(self, mark: Any) -> Any:
         return pdfium_c.FPDFBookmark_GetFirstChild(self._pdf, mark)
 
-    def _entry(self, mark: Any, level: int) -> OutlineEntry:
+    def _entry(
+        self, mark: Any, level: int, heights: dict[int, tuple[float, float] | None]
+    ) -> OutlineEntry:
         bookmark = pdfium.PdfBookmark(mark, self._pdf, level)
         dest = bookmark.get_dest()
         index = dest.get_index() if dest is not None else None
         title = " ".join(str(bookmark.get_title()).split())
-        return OutlineEntry(title, level, int(index) if index is not None else None)
+        if index is None:
+            return OutlineEntry(title, level, None)
+        index = int(index)
+        if index not in heights:
+            heights[index] = self._vertical_extent(index)
+        return OutlineEntry(title, level, index, _dest_top(dest, heights[index]))
+
+    def _vertical_extent(self, index: int) -> tuple[float, float] | None:
+        """The page's (bottom, top) in PDF units; None for a rotated page."""
+        page = self._pdf[index]
+        try:
+            if int(page.get_rotation()):
+                return None
+            _, bottom, _, top = (float(v) for v in page.get_bbox())
+            return bottom, top
+        finally:
+            page.close()
 
     # -- text ------------------------------------------------------------------------------
 
