@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
 import io
 import json
 import re
@@ -184,6 +185,60 @@ def test_citation_boxes_land_on_the_cited_text(
         assert abs(x0 * PAGE_WIDTH - 72) < 2
         assert x1 > x0
     assert json.dumps(boxes)  # plain JSON in the state and the output
+
+
+# -- the command line's sources --------------------------------------------------------------
+
+
+def _answers_in_text_citing(read: int, cited: list[int]) -> Callable[[ChatRequest], str]:
+    """Reads one page, then answers in plain text citing ``cited`` (1-based) on a Pages line."""
+
+    def script(request: ChatRequest) -> str:
+        if not calls(request):
+            return reply("Read it.", tool_call_xml("read_page_text", {"page": read}))
+        listed = ", ".join(map(str, cited))
+        return reply("Answer.", f"The facility processed 48,213 tonnes.\nPages: {listed}")
+
+    return script
+
+
+@pytest.mark.parametrize("cites_the_read_page", [True, False])
+def test_cli_never_prints_an_unread_citation_as_a_source(
+    library: tuple[Path, ReportLayout], server: Any, tmp_path: Path, cites_the_read_page: bool
+) -> None:
+    root, layout = library
+    fact, table = layout.fact + 1, layout.table + 1  # the model reads only the fact's page
+    fake = server(_answers_in_text_citing(fact, [fact, table] if cites_the_read_page else [table]))
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    report = tmp_path / "report.html"
+    args = parser.parse_args(
+        [
+            "doc-qa",
+            str(root / "report.pdf"),
+            FACT_QUESTION,
+            *("--base-url", fake.base_url, "--model", "nemotron", "--direct-max-pages", "0"),
+            *("--index-dir", str(tmp_path / "index"), "--report", str(report), "--quiet"),
+        ]
+    )
+    out = io.StringIO()
+    assert args.handler(args, out, io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    fact_name = f"report.pdf p. {fact} (printed {layout.label(layout.fact)})"
+    table_name = f"report.pdf p. {table} (printed {layout.label(layout.table)})"
+    sources = [line for line in lines if line.startswith("Sources:")]
+    assert sources == (
+        [f"Sources: {fact_name}"]
+        if cites_the_read_page
+        else ["Sources: none (the answer was not found in the pages read)"]
+    )
+    unread = [line for line in lines if "never read" in line]
+    assert unread == [f"Also cited, but never read by the model (not evidence): {table_name}"]
+    page = report.read_text()  # the report draws only the read page, and names the other
+    assert [html.unescape(h) for h in re.findall(r"<h3>([^<]+)</h3>", page)] == (
+        [fact_name] if cites_the_read_page else []
+    )
+    assert f'class="unread">Also cited, but never read (not evidence): {table_name}' in page
 
 
 # -- the report ------------------------------------------------------------------------------

@@ -265,19 +265,22 @@ class _Agent:
         """Answer fields from a plain-text reply (citations from its ``Pages:`` line).
 
         There is no turn left to send the model back for pages it cites without having read
-        them, so those stay in the citations marked ``seen: false`` and are no evidence: the
-        answer counts as found only when a page it read backs it.
+        them, so those stay in the citations marked ``seen: false`` (without boxes) and are
+        no evidence: the answer counts as found only when a page it read backs it. They are
+        kept even then, so whoever reads the result sees what the model pointed at.
         """
         text = reply.text.strip()
         body = "\n".join(
             line for line in text.splitlines() if not line.strip().lower().startswith(_ANSWER_LINE)
         ).strip()
-        citations = resolve_citations(library, pages_from_text(text), set(seen))
-        found = any(c["seen"] for c in citations) and not says_not_found(text)
+        not_found = says_not_found(text)
+        citations = (
+            [] if not_found else resolve_citations(library, pages_from_text(text), set(seen))
+        )
         return {
             "answer": body or text,
-            "found": found,
-            "citations": _locate(library, citations, body or text, "") if found else [],
+            "found": any(c["seen"] for c in citations),
+            "citations": _locate(library, citations, body or text, ""),
             "finish": "text",
         }
 
@@ -451,6 +454,9 @@ def _locate(library: Library, citations: list[Citation], answer: str, quote: str
     out: list[Citation] = []
     for citation in citations:
         number, index = citation["doc"], citation["index"]
+        if not citation["seen"]:  # no evidence, so no passage to point at
+            out.append(citation)
+            continue
         boxes = passage_boxes(
             library.docs[number - 1], index, library.text(number, index), answer, quote
         )
