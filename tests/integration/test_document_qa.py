@@ -312,11 +312,54 @@ def test_direct_limit_comes_from_the_run_context(make_agent: Any) -> None:
     assert images_per_request(server)[0] == 0
 
 
+def _cards(root: Path, count: int) -> str:
+    """A PDF of ``count`` 2x2-inch cards: each page costs the model's minimum, 256 tokens."""
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+    name = f"cards-{count}.pdf"
+    if not (root / name).exists():
+        canvas = Canvas(str(root / name), pagesize=(144, 144))
+        for card in range(count):
+            canvas.drawString(20, 70, f"Card {card + 1}")
+            canvas.showPage()
+        canvas.save()
+    return name
+
+
+def _direct_or_tools(root: Path, name: str, context: int) -> tuple[str, ChatRequest]:
+    """Ask about ``name`` with a model whose server holds ``context`` tokens (and says so)."""
+    with FakeNemotronServer(red_box_responder, max_model_len=context) as server:
+        llm = ChatNemotronOmni(base_url=server.base_url, model="nemotron")
+        settings = DocQASettings(context_tokens=context, budget_tokens=10**7)
+        agent = create_document_qa_agent(llm, allowed_root=root, settings=settings)
+        # A server that cannot hold the request refuses it (400), and the run fails.
+        result = agent.invoke({"question": DECK_QUESTION, "documents": [name]})
+        return result["mode"], server.requests[0]
+
+
+def test_direct_page_limit_follows_the_context_up_to_the_benchmark_cap(root: Path) -> None:
+    cards_60, cards_100 = _cards(root, 60), _cards(root, 100)
+    mode, request = _direct_or_tools(root, cards_100, 10**6)
+    assert mode == "direct"
+    assert len(page_images(request.messages[1])) == 100
+    need = request.prompt_tokens + int(request.body["max_tokens"])  # as the server counts it
+    # The limit moves with the context: one token short of the call, it is not made...
+    assert _direct_or_tools(root, cards_100, need - 1)[0] == "tools"
+    # ...with room for it, it is; and a shorter document fits a context the longer one did not.
+    assert _direct_or_tools(root, cards_100, need + 2_000)[0] == "direct"
+    assert _direct_or_tools(root, cards_60, need - 1)[0] == "direct"
+    # However large the context, no more than MMLongBench-Doc's 120 pages go in one call.
+    mode, request = _direct_or_tools(root, _cards(root, 120), 10**6)
+    assert (mode, len(page_images(request.messages[1]))) == ("direct", 120)
+    assert _direct_or_tools(root, _cards(root, 121), 10**6)[0] == "tools"
+    assert DocQASettings().direct_max_pages == 120
+
+
 # -- the budget ------------------------------------------------------------------------------
 
 
 def test_long_path_stays_inside_its_budget(make_agent: Any) -> None:
-    budget = 30_000
+    budget = 36_000  # room for one view of four letter pages, and the final answer
     agent, server = make_agent(greedy_responder)
     result = ask(
         agent, "Summarise the report.", "report.pdf", context=DocQASettings(budget_tokens=budget)

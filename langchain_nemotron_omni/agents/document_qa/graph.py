@@ -64,7 +64,7 @@ from langchain_nemotron_omni.agents.document_qa.state import (
 from langchain_nemotron_omni.agents.document_qa.tokens import (
     Calibration,
     estimate_messages,
-    text_tokens,
+    tools_tokens,
 )
 from langchain_nemotron_omni.agents.document_qa.tools import (
     ANSWER_TOOL,
@@ -89,6 +89,10 @@ AGENT = "document_qa"
 _FINAL_MARGIN = 1500
 """Room kept for what a tool turn adds before the final call (text results are capped)."""
 _ANSWER_LINE = "pages:"
+_UNCALIBRATED = Calibration(text_factor=2.0)
+"""Text counted double before the server has reported any usage: the text around page images
+is titles, numbers and markup, which tokenize far denser than prose. Images follow the patch
+rule, so this costs the page limit almost nothing, and a call over the context is an error."""
 
 
 class _Agent:
@@ -170,22 +174,25 @@ class _Agent:
             emit(AGENT, "index", document=name, pages=count, source=source)
         all_pages = library.all_pages_cost(settings.dpi)
         pages = library.page_count()
-        direct_call = all_pages + text_tokens(question) + 400 + settings.output_tokens
-        direct = pages <= settings.direct_max_pages and direct_call <= min(
+        refs: list[PageRef] = [
+            {"doc": n, "page": i, "dpi": settings.dpi, "box": None}
+            for n, doc in enumerate(library.docs, start=1)
+            for i in range(doc.page_count)
+        ]
+        names = "; ".join(
+            f"doc={n}: {d.name} ({d.page_count} pages)" for n, d in enumerate(library.docs, 1)
+        )
+        intro = prompts.QUESTION_DIRECT.format(question=question, overview=names, pages=pages)
+        first: BaseMessage = page_message(intro, refs, prompts.DIRECT_AFTER_PAGES)
+        # The whole call (system prompt, every page, the answer tool, the reply), estimated
+        # as call_model will, with text counted high: overflowing the context is an error.
+        history = [SystemMessage(prompts.DIRECT_SYSTEM), first]
+        need = _call_tokens(library, history, [ANSWER_TOOL], None, settings, _UNCALIBRATED)
+        direct = pages <= settings.direct_max_pages and need <= min(
             settings.context_tokens, settings.budget_tokens
         )
         seen: list[str] = []
         if direct:
-            refs: list[PageRef] = [
-                {"doc": n, "page": i, "dpi": settings.dpi, "box": None}
-                for n, doc in enumerate(library.docs, start=1)
-                for i in range(doc.page_count)
-            ]
-            names = "; ".join(
-                f"doc={n}: {d.name} ({d.page_count} pages)" for n, d in enumerate(library.docs, 1)
-            )
-            intro = prompts.QUESTION_DIRECT.format(question=question, overview=names, pages=pages)
-            first: BaseMessage = page_message(intro, refs, prompts.DIRECT_AFTER_PAGES)
             seen = [seen_key(r["doc"], r["page"]) for r in refs]
         else:
             overview = library.overview(settings.dpi)
@@ -230,9 +237,7 @@ class _Agent:
         window = None if direct else settings.image_window
         system = self._system(state, settings)
         history = [system, *state["messages"]]
-        planned = calibration.tokens(estimate_stored(history, library, window))
-        planned += text_tokens(str(tools))
-        need = planned + settings.output_tokens
+        need = _call_tokens(library, history, tools, window, settings, calibration)
         # The tool loop must leave room for one more, final, call of about the same size.
         reserve = 0 if direct else need + _FINAL_MARGIN
         if usage["total"] + need + reserve > usage["budget"]:
@@ -294,8 +299,9 @@ class _Agent:
         calibration = Calibration(text_factor=state.get("text_factor", 1.0))
         window = None if state.get("mode") == "direct" else settings.image_window
         history = [self._system(state, settings), *state["messages"]]
-        next_call = calibration.tokens(estimate_stored(history, library, window))
-        next_call += text_tokens(str(tool_schemas(settings))) + settings.output_tokens
+        next_call = _call_tokens(
+            library, history, tool_schemas(settings), window, settings, calibration
+        )
         # New images are paid twice: in the next call and in the final answer after it.
         room = (usage["budget"] - usage["total"] - 2 * next_call - _FINAL_MARGIN) // 2
         runner = ToolRunner(library, settings, room)
@@ -447,6 +453,19 @@ def route_after_model(state: State) -> Literal["run_tools", "final_answer", "__e
 def route_after_tools(state: State) -> Literal["call_model", "__end__"]:
     """Back to the model, unless the answer tool ended the question."""
     return "__end__" if state.get("finish") is not None else "call_model"
+
+
+def _call_tokens(  # noqa: PLR0913, PLR0917
+    library: Library,
+    history: Sequence[BaseMessage],
+    tools: Sequence[dict[str, Any]],
+    window: int | None,
+    settings: DocQASettings,
+    calibration: Calibration,
+) -> int:
+    """Tokens one call will use: its prompt (estimated without rendering) and its reply."""
+    prompt = calibration.tokens(estimate_stored(history, library, window))
+    return prompt + calibration.text_tokens(tools_tokens(tools)) + settings.output_tokens
 
 
 def _locate(library: Library, citations: list[Citation], answer: str, quote: str) -> list[Citation]:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
 
+from langchain_nemotron_omni.tools.render import render_tools_prompt
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
@@ -107,11 +109,16 @@ def _content_estimate(content: str | Sequence[Any]) -> tuple[int, int, int]:
     return text, images, count
 
 
+def tools_tokens(tools: Sequence[Mapping[str, Any]]) -> int:
+    """Tokens the tools add to a prompt: the chat template's ``# Tools`` section for them."""
+    return text_tokens(render_tools_prompt(tools)) if tools else 0
+
+
 def estimate_messages(
     messages: Iterable[BaseMessage], tools: Sequence[Mapping[str, Any]] = ()
 ) -> Estimate:
     """Estimated prompt tokens for sending ``messages`` with ``tools``."""
-    text = text_tokens(json.dumps(list(tools))) if tools else 0
+    text = tools_tokens(tools)
     images = count = 0
     for message in messages:
         t, i, c = _content_estimate(message.content)
@@ -146,4 +153,8 @@ class Calibration:
 
     def tokens(self, estimate: Estimate) -> int:
         """The calibrated estimate of a request."""
-        return math.ceil(estimate.text * self.text_factor) + estimate.images
+        return self.text_tokens(estimate.text) + estimate.images
+
+    def text_tokens(self, estimated: int) -> int:
+        """The calibrated estimate of some text's tokens."""
+        return math.ceil(estimated * self.text_factor)
