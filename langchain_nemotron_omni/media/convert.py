@@ -47,6 +47,7 @@ from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import OMNI_MODEL_CATALOG
 
 if TYPE_CHECKING:
+    from langchain_nemotron_omni.media.access import FileAccess
     from langchain_nemotron_omni.media.cache import MediaCache
     from langchain_nemotron_omni.providers import ProviderSpec
 
@@ -165,11 +166,15 @@ def parse_part(part: object) -> _Item | None:
     return item
 
 
-def local_media(item: _Item) -> LocalMedia:
+def local_media(item: _Item, access: FileAccess) -> LocalMedia:
     """The local media an item points at (``data:``/``file://`` URL or base64).
+
+    A ``file://`` URL is only followed where ``access`` allows (message content may come
+    from a remote caller).
 
     Raises:
         MediaSourceError: Another URL scheme, or no source at all.
+        LocalFileRefusedError: A ``file://`` URL ``access`` does not allow.
     """
     what = item.what
     if item.url is not None:
@@ -178,7 +183,9 @@ def local_media(item: _Item) -> LocalMedia:
             uri = parse_data_uri(url, what=what)
             return LocalMedia(what, b64=uri.b64)
         if url[:7].lower() == "file://":
-            return LocalMedia(what, path=path_from_file_url(url, what=what).resolve())
+            return LocalMedia(
+                what, path=access.check(path_from_file_url(url, what=what), what=what)
+            )
         msg = (
             f"{what} has URL {url[:80]!r}, which is neither http(s), data: nor file://. "
             "Use langchain_nemotron_omni.media.image()/video()/audio()/pdf() with a path, "
@@ -209,6 +216,7 @@ class _Session:
         self.rules: MediaRules = rules_for(provider.name)
         self.model = model
         self.preparer = Preparer(self.rules, options, cache)
+        self.access = options.file_access
         if options.transport == "file" and not self.rules.local_files:
             msg = (
                 f"transport='file' sends file:// URLs, which only a self-hosted server on this "
@@ -260,7 +268,7 @@ class _Session:
             passed = self._raw_file_url(item)
             if passed is not None:
                 return [passed]
-        media = local_media(item)
+        media = local_media(item, self.access)
         if item.kind == "file":
             return self._file(item, media)
         check_kind(media.sniffed, item.kind, what=what)
@@ -309,6 +317,10 @@ class _Session:
             raise MediaSourceError(msg)
         if self.options.transport == "file":
             return None
+        assert item.url is not None  # noqa: S101  # the caller checked
+        self.access.check_remote(
+            path_from_file_url(item.url, what=item.what).as_posix(), what=item.what
+        )
         return self._remote(item)
 
     def _file(self, item: _Item, media: LocalMedia) -> list[dict[str, Any]]:
@@ -535,7 +547,7 @@ def _check_video_audio(item: _Item, options: MediaOptions) -> None:
         server_file = item.raw and url[:7].lower() == "file://" and options.transport != "file"
         if is_remote_url(url) or server_file:
             return  # never fetched, or on the server's disk: the server will judge
-        media = local_media(item)
+        media = local_media(item, options.file_access)
         info = PROBES.get(media.cache_key)
         if info is None:
             source = media.path if media.path is not None else media.read()

@@ -18,6 +18,13 @@ class MediaSourceError(MediaError):
     """The media could not be found or read: a missing file, a bad data URI, a ``file_id``."""
 
 
+class LocalFileRefusedError(MediaSourceError):
+    """A message names a local file that message content may not name here.
+
+    See :mod:`langchain_nemotron_omni.media.access`.
+    """
+
+
 class UnknownMediaTypeError(MediaError):
     """The bytes match no image, video, audio or PDF format this package knows."""
 

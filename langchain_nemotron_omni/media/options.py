@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeAlias
 
+from langchain_nemotron_omni.media.access import FileAccess
 from langchain_nemotron_omni.media.errors import InvalidMediaOptionsError
 
 Transport = Literal["inline", "file"]
@@ -59,6 +60,12 @@ class MediaOptions:
             and measure durations. Needs PyAV for video and audio; with ``False`` formats the
             server takes are sent after sniffing only (conversions still need PyAV).
         cache: Reuse checked and encoded media across calls, keyed by content hash.
+        local_files: Which local files a message's content may name (``file://`` URLs in
+            blocks or parts; messages may come from a remote caller): ``"anywhere"``, a
+            folder they must be under, or ``"none"``. ``"auto"``: the
+            ``NEMOTRON_OMNI_LOCAL_FILES`` variable if set, else ``"none"`` inside a
+            LangGraph server and ``"anywhere"`` elsewhere (see
+            :mod:`~langchain_nemotron_omni.media.access`).
     """
 
     transport: Transport = "inline"
@@ -78,6 +85,7 @@ class MediaOptions:
     strict_limits: bool = False
     check: bool = True
     cache: bool = True
+    local_files: str | os.PathLike[str] = "auto"
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work, naming the field and the fix."""
@@ -96,6 +104,8 @@ class MediaOptions:
                     f"conversion_dir {self.conversion_dir} must be under "
                     f"allowed_local_media_path {root}, or the server cannot read it"
                 )
+        if isinstance(self.local_files, str) and not self.local_files.strip():
+            problems.append("local_files must be 'anywhere', 'none', 'auto' or a folder, not ''")
         positive: dict[str, float | None] = {
             "pdf_dpi": self.pdf_dpi,
             "pdf_max_pixels": self.pdf_max_pixels,
@@ -114,6 +124,11 @@ class MediaOptions:
         if problems:
             msg = "Invalid MediaOptions: " + "; ".join(problems) + "."
             raise InvalidMediaOptionsError(msg)
+
+    @property
+    def file_access(self) -> FileAccess:
+        """What ``local_files`` allows now (``"auto"`` is read from the environment)."""
+        return FileAccess.from_setting(self.local_files)
 
     @property
     def local_root(self) -> Path | None:

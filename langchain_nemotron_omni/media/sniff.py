@@ -138,9 +138,11 @@ def sniff(head: bytes, *, what: str = "the media") -> Sniffed:
     """
     found = sniff_or_none(head)
     if found is None:
-        preview = head[:8].hex(" ") if head else "no bytes at all"
+        # Never quote the bytes: a block may name any file the process can read, and the
+        # message can reach whoever sent the block.
+        found_what = "it is empty" if not head else "its first bytes match no known format"
         msg = (
-            f"Cannot tell what kind of media {what} is (first bytes: {preview}). "
+            f"Cannot tell what kind of media {what} is: {found_what}. "
             "Send an image (PNG, JPEG, GIF, WebP, BMP, TIFF), a video (MP4, MOV, WebM, MKV), "
             "audio (WAV, MP3, FLAC, Ogg) or a PDF; the type is read from the bytes, not the "
             "file name."

@@ -477,7 +477,9 @@ def test_labels_count_per_kind_and_message(tmp_path: Path) -> None:
             {"type": "image", "base64": b64(b"junk bytes!"), "mime_type": "image/png"},
         ),
     ]
-    with pytest.raises(UnknownMediaTypeError, match=r"media image #2 in message 3 is \(first"):
+    with pytest.raises(
+        UnknownMediaTypeError, match=r"media image #2 in message 3 is: its first bytes"
+    ):
         prepare_messages(messages, provider=VLLM, cache=MediaCache())
 
 
