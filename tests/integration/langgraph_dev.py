@@ -1,11 +1,15 @@
 """Start a real ``langgraph dev`` server on a free loopback port for a test.
 
-The project's ``langgraph.json`` is served as a user would serve it. The CLI's PyPI version
-check is off, tracing is off, reload is off (state files it writes would trigger reloads).
+The project's ``langgraph.json`` is served as a user would serve it, with the test's
+deployment settings as its ``env`` (so a developer's own ``.env`` never leaks into a test).
+The CLI's PyPI version check is off, tracing is off, reload is off (state files it writes
+would trigger reloads).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -22,7 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -30,15 +35,17 @@ def _free_port() -> int:
 
 @contextmanager
 def langgraph_dev(env: Mapping[str, str], *, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``langgraph dev`` with extra environment ``env``; yields its base URL."""
-    port = _free_port()
+    """Run ``langgraph dev`` with the deployment environment ``env``; yields its base URL."""
+    port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"langgraph-dev-{port}.log"
+    config_path = Path(tempfile.gettempdir()) / f"langgraph-dev-{port}.json"
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    config_path.write_text(json.dumps({**config, "env": dict(env)}))
     full_env = {
         **os.environ,
         "LANGGRAPH_NO_VERSION_CHECK": "true",
         "LANGSMITH_TRACING": "false",
         "LANGCHAIN_TRACING_V2": "false",
-        **env,
     }
     langgraph = Path(sys.executable).with_name("langgraph")
     with log_path.open("w") as log:
@@ -53,7 +60,7 @@ def langgraph_dev(env: Mapping[str, str], *, timeout: float = 60.0) -> Iterator[
                 "--port",
                 str(port),
                 "--config",
-                str(ROOT / "langgraph.json"),
+                str(config_path),
             ],
             cwd=ROOT,
             env=full_env,
@@ -79,16 +86,32 @@ def langgraph_dev(env: Mapping[str, str], *, timeout: float = 60.0) -> Iterator[
                 time.sleep(0.2)
             yield url
         finally:
-            _stop(process)
+            stop_process_group(process)
+            config_path.unlink(missing_ok=True)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    # The whole process group: the CLI runs the API server as a child.
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
+def stop_process_group(
+    process: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGTERM
+) -> None:
+    """Signal a process's whole group (servers run workers as children) and reap it.
+
+    Anything of the group still alive 15 s later (or once the leader is gone) is killed.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=15)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + 5
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+    process.wait(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -69,6 +69,7 @@ def test_unlisted_endpoints_are_refused() -> None:
         ('{"a": 1}', "must be an object"),
         ('{"a": {"base_url": "http://x", "password": "p"}}', "not a valid endpoint"),
         ('{"a": {"provider": "nope"}}', "not a valid endpoint"),
+        ('{"default": {"base_url": "http://x", "api_key_env": "K"}}', "cannot list 'default'"),
     ],
 )
 def test_bad_endpoint_configuration_says_what_is_wrong(raw: str, problem: str) -> None:

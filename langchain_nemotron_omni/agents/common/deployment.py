@@ -172,6 +172,14 @@ def _parse_endpoints(raw: str) -> dict[str, Endpoint]:
         msg = f"{ENDPOINTS_ENV} must be a JSON object of name -> endpoint"
         raise DeploymentConfigError(msg)
     endpoints: dict[str, Endpoint] = {}
+    if DEFAULT_ENDPOINT in data:
+        # The default endpoint takes its key as ChatNemotronOmni does, not from api_key_env:
+        # a listed "default" would silently lose the key rule it was written with.
+        msg = (
+            f"{ENDPOINTS_ENV} cannot list {DEFAULT_ENDPOINT!r}: the default endpoint is "
+            f"{BASE_URL_ENV}, {PROVIDER_ENV} and {MODEL_ENV}; give this one another name"
+        )
+        raise DeploymentConfigError(msg)
     for name, fields in data.items():
         if not isinstance(fields, dict):
             msg = f"{ENDPOINTS_ENV}[{name!r}] must be an object"
