@@ -8,6 +8,7 @@ rules on keys and files hold as they do under ``langgraph dev``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langgraph_sdk import get_sync_client
 
+from langchain_nemotron_omni.agents.document_qa.index import STORE_NAMESPACE
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from tests.capture_server import CaptureServer
 from tests.computer_use_support import Site, serve_site
@@ -33,6 +35,8 @@ from tests.integration.served_graphs import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from langgraph_sdk.client import SyncLangGraphClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.deployment]
@@ -125,6 +129,7 @@ class Deployment:
     side: CaptureServer
     elsewhere: CaptureServer
     site: Site
+    docs: Path
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +155,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         server.start()
         try:
             client = get_sync_client(url=server.url, timeout=60)
-            yield Deployment(server, client, model, gate, side, elsewhere, site)
+            yield Deployment(server, client, model, gate, side, elsewhere, site, docs)
         finally:
             gate.release.set()
             server.stop()
@@ -162,6 +167,9 @@ def test_both_graphs_answer_on_postgres(deployment: Deployment) -> None:
     assert status == "success", answer
     assert "48,213 tonnes" in answer["answer"]
     assert answer["citations"]
+    # The document's index is in the Postgres store, shared by every worker.
+    [index] = client.store.search_items(list(STORE_NAMESPACE))["items"]
+    assert index["key"] == hashlib.sha256((deployment.docs / "report.pdf").read_bytes()).hexdigest()
     _, status, result = wait(client, "computer_use", {"max_steps": 1})
     assert status == "success", result
     assert result["outcome"]["reason"] == "step_limit"
