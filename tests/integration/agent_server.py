@@ -9,8 +9,8 @@
   ``deploy`` dependency group plus the extras the graphs need, synced by ``scripts/test``),
   started as a production image starts it: ``uvicorn langgraph_api.server:app`` with
   several worker processes, the graphs of ``langgraph.json`` and the deployment's
-  environment. The schema is migrated once before the workers start
-  (``langgraph-runtime-pg-migrate upgrade``), as a pre-deploy step would.
+  environment. The schema is created once before the workers start
+  (``scripts/migrate_postgres.py``), as a pre-deploy step would.
 
 See ``docs/deployment.md`` for the same setup outside the tests.
 """
@@ -188,11 +188,11 @@ class AgentServer:
         }
 
     def migrate(self) -> None:
-        """Create or upgrade the runtime's schema (the pre-deploy step)."""
-        migrate = self.python.with_name("langgraph-runtime-pg-migrate")
+        """Create or upgrade the schema (the pre-deploy step, ``scripts/migrate_postgres.py``)."""
         subprocess.run(  # noqa: S603
-            [str(migrate), "upgrade"], env=self.env, check=True, capture_output=True, cwd=ROOT
-        )
+            [str(self.python), str(ROOT / "scripts" / "migrate_postgres.py")],
+            env=self.env, check=True, capture_output=True, cwd=ROOT,
+        )  # fmt: skip
 
     @property
     def log(self) -> Path:

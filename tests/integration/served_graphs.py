@@ -14,9 +14,10 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+from langchain_nemotron_omni.agents.computer_use.demo import current_step
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
 from tests import media_samples as ms
-from tests.computer_use_support import SignUp
+from tests.computer_use_support import PASSWORD_FIELD, SignUp
 from tests.document_qa_pdfs import FACT_QUESTION, make_report
 
 if TYPE_CHECKING:
@@ -38,6 +39,25 @@ REPORT_PAGES = 12
 GRAPHS = ("computer_use", "document_qa")
 
 
+PASSWORD_TASK = "Put the password in."
+
+
+def type_a_password(request: ChatRequest) -> str:
+    """Step 1 types into the password field (an approval is asked), step 2 ends the run.
+
+    The screen it is asked on is the start page as any new browser shows it, so the approval
+    still holds when the run resumes in another worker, or after a restart, with a new
+    browser.
+    """
+    if current_step(request) == 1:
+        actions = [
+            {"action": "left_click", "coordinate": PASSWORD_FIELD},
+            {"action": "type", "text": "hunter2"},
+        ]
+        return SignUp.call("The password field.", "computer", {"actions": actions})
+    return SignUp.call("Done.", "terminate", {"status": "success", "answer": "typed"})
+
+
 class BothGraphs:
     """The model behind the default endpoint: signs up on the test site (one script per
     task) for ``computer_use``, reads as the demo model for ``document_qa``."""
@@ -50,7 +70,9 @@ class BothGraphs:
         tools = {str((t.get("function") or t).get("name")) for t in request.tools or []}
         if "computer" not in tools:
             return demo_responder(request)
-        task = re.search(r"Sign up[^\n]*|Look[^\n]*", request.prompt)
+        if PASSWORD_TASK in request.prompt:
+            return type_a_password(request)
+        task = re.search(r"Sign up[^\n]*", request.prompt)
         with self._lock:
             script = self.sign_ups.setdefault(task.group(0) if task else "", SignUp())
         return script(request)

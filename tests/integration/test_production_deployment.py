@@ -25,6 +25,7 @@ from tests.computer_use_support import Site, serve_site
 from tests.document_qa_pdfs import FACT_QUESTION
 from tests.integration.agent_server import AgentServer, postgres, redis
 from tests.integration.served_graphs import (
+    PASSWORD_TASK,
     SECRETS,
     BothGraphs,
     check_keys_stay_with_their_endpoints,
@@ -187,10 +188,11 @@ def test_a_restart_loses_nothing(deployment: Deployment) -> None:
         "viewport_height": 600,
     }
     paused = client.runs.wait(
-        thread, "computer_use", input={"task": "Sign up as Grace."}, context=context
+        thread, "computer_use", input={"task": PASSWORD_TASK}, context=context
     )
     assert isinstance(paused, dict)
     (pending,) = paused["__interrupt__"]
+    assert pending["value"]["reason"] == "types into a password field"
     before = client.threads.get_state(thread)
     held = hold_a_run(deployment)
 
@@ -203,27 +205,28 @@ def test_a_restart_loses_nothing(deployment: Deployment) -> None:
     assert after["values"] == before["values"]
     assert after["next"] == before["next"]
     assert [i["value"] for i in after["interrupts"]] == [pending["value"]]
-    # The resumed run looks again first: the browser is a new one, so the approval (given for
-    # a screen that no longer exists) is asked again when the form is submitted again.
+    # Resumed with the command alone, in a new browser that shows the screen the approval
+    # was given for: the run goes on where it stopped, with the settings it started with.
     final = client.runs.wait(thread, "computer_use", command={"resume": {"approve": True}})
-    for _ in range(3):
-        assert isinstance(final, dict)
-        if not final.get("__interrupt__"):
-            break
-        final = client.runs.wait(thread, "computer_use", command={"resume": {"approve": True}})
     assert isinstance(final, dict)
-    assert final["outcome"]["status"] == "success", final["outcome"]
-    assert "/welcome?name=Ada&password=hunter2" in site.paths
+    assert final["outcome"] == {
+        "status": "success",
+        "answer": "typed",
+        "reason": "terminated",
+        "steps": 2,
+    }
+    assert [record["step"] for record in final["history"]] == [1, 2]
     assert final["settings"]["allowed_domains"] == ["127.0.0.1"]
     # Every screenshot, from before and after the restart, is in the Postgres store; the
     # checkpoints hold references only.
-    refs = [shot["ref"] for shot in final["screenshots"]]
-    assert len(refs) == final["outcome"]["steps"]
-    for ref in refs:
-        *namespace, key = ref.removeprefix("store:").split("/")
-        item = client.store.get_item(namespace, key)
-        assert item is not None
-        assert item["value"]["png"].startswith("iVBORw0KGgo")
+    namespace = ["nemotron_omni", "computer_use", "screenshots", thread]
+    stored = client.store.search_items(namespace, limit=100)
+    shots = {item["key"]: item["value"]["png"] for item in stored["items"]}
+    steps = final["outcome"]["steps"]
+    approval = pending["value"]["screenshot"].rsplit("/", 1)[1]
+    assert sorted(shots) == sorted([approval, *(f"step-{n:04d}" for n in range(1, steps + 1))])
+    assert all(png.startswith("iVBORw0KGgo") for png in shots.values())
+    assert {ref["ref"].rsplit("/", 1)[1] for ref in final["screenshots"]} <= set(shots)
     for checkpoint in client.threads.get_history(thread, limit=100):
         assert "iVBORw0KGgo" not in json.dumps(checkpoint["values"])
 
