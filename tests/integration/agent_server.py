@@ -24,13 +24,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from tests.computer_use_support import wait_for
 from tests.integration.langgraph_dev import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +45,11 @@ class ServiceError(RuntimeError):
 
 
 def _wait_until(ready: Callable[[], bool], what: str, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            msg = f"{what} not ready in {timeout}s:\n{log.read_text(errors='replace')[-3000:]}"
-            raise ServiceError(msg)
-        time.sleep(0.1)
+    try:
+        wait_for(ready, timeout, f"{what} ready")
+    except AssertionError as exc:
+        msg = f"{exc}:\n{log.read_text(errors='replace')[-3000:]}"
+        raise ServiceError(msg) from None
 
 
 def _postgres_bin() -> Path:
