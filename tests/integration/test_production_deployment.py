@@ -215,7 +215,6 @@ def test_a_restart_loses_nothing(deployment: Deployment) -> None:
         "reason": "terminated",
         "steps": 2,
     }
-    assert [record["step"] for record in final["history"]] == [1, 2]
     assert final["settings"]["allowed_domains"] == ["127.0.0.1"]
     # Every screenshot, from before and after the restart, is in the Postgres store; the
     # checkpoints hold references only.
