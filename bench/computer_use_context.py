@@ -15,7 +15,9 @@ checkpointed with ``SqliteSaver``:
 Per step: tokens sent (image tokens at ~pixels/1024 each, as NVIDIA budgets 2,040 per
 1920x1080 screenshot, plus text tokens: the fake server's prompt-token count minus its fixed
 per-image cost), and the serialized size of the latest checkpoint (``serde.dumps_typed`` of the
-checkpointer's own checkpoint).
+checkpointer's own checkpoint). The text budget counts characters / 4, as NVIDIA's harness
+does (the fake server's tokenizer counts more tokens for the same text); the summary lines
+check the bound in the budget's own count.
 
 Run: ``uv run python bench/computer_use_context.py [--steps 150] [--naive-steps 50]``.
 """
@@ -40,7 +42,7 @@ from langchain_nemotron_omni.agents.computer_use import (
 )
 from langchain_nemotron_omni.agents.computer_use.demo import current_step
 from langchain_nemotron_omni.agents.computer_use.fake import FakeBrowser
-from langchain_nemotron_omni.agents.computer_use.history import ContextPolicy
+from langchain_nemotron_omni.agents.computer_use.history import CHARS_PER_TOKEN, ContextPolicy
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.testing.server import MEDIA_TOKEN_COST
 from langchain_nemotron_omni.tool_xml import render_tool_call_xml
@@ -131,12 +133,28 @@ def _measure(request: ChatRequest) -> dict[str, float]:
     image_tokens = len(images) * SIZE[0] * SIZE[1] / 1024
     text_tokens = request.prompt_tokens - MEDIA_TOKEN_COST["image"] * len(images)
     return {
+        "estimate": _chars(request) // CHARS_PER_TOKEN,
         "kb": len(json.dumps(request.body)) / 1024,
         "images": len(images),
         "image_tokens": image_tokens,
         "text_tokens": text_tokens,
         "tokens": image_tokens + text_tokens,
     }
+
+
+def _chars(request: ChatRequest) -> int:
+    """The history's characters as the text budget counts them (system prompt excluded)."""
+    chars = 0
+    for message in request.messages[1:]:
+        content = message.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        elif isinstance(content, list):
+            chars += sum(len(p.get("text", "")) for p in content if p.get("type") == "text")
+        for call in message.get("tool_calls") or []:
+            chars += len(call["function"]["name"]) + len(call["function"]["arguments"])
+        chars += len(message.get("reasoning_content") or message.get("reasoning") or "")
+    return chars
 
 
 def _cell(rows: list[dict[str, float]], ckpt: dict[int, int], step: int) -> str:
@@ -188,9 +206,10 @@ def main() -> None:
         ("32K server", small, small_ckpt, small_budget),
     ):
         late = [size for step, size in ckpt.items() if 3 <= step < len(rows)]
-        top = max(row["text_tokens"] for row in rows)
+        top = max(row["estimate"] for row in rows)
         print(
-            f"{label}: text tokens at most {top:,.0f} (budget {cap:,}); checkpoints from step 3 on "
+            f"{label}: history text at most {top:,.0f} tokens as the budget counts them "
+            f"(characters / {CHARS_PER_TOKEN}; budget {cap:,}); checkpoints from step 3 on "
             f"{min(late) / 1024:.1f}-{max(late) / 1024:.1f} KB"
         )
     step = min(len(ours), len(naive))

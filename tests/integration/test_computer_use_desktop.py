@@ -14,6 +14,7 @@ from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.computer_use import (
+    ComputerUseSettings,
     DirectoryScreenshots,
     X11Desktop,
     create_computer_use_agent,
@@ -176,3 +177,36 @@ def _wait_for(path: Path, timeout: float = 10.0) -> None:
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.05)
+
+
+def test_hostile_replies_end_the_run_and_never_reach_xdotool_unbounded(tmp_path: Path) -> None:
+    """The replies that once crashed a run or clicked for 30 s, on a real X server."""
+    replies = [
+        "## Action:\\nClick.\\n## Code:\\n```python\\npyautogui.click(0.1, 0.1)\\nimport os\\n```",
+        code_reply("Click a lot.", "pyautogui.click(0.5, 0.5, clicks=1000000000)"),
+        code_reply("Scroll far.", "pyautogui.scroll(1e999)"),
+        code_reply("Negate.", "pyautogui.click(" + "-" * 4000 + "1, 0.5)"),
+        code_reply("Scroll a lot.", "pyautogui.scroll(-1000000000)"),
+        code_reply("Done.", "computer.terminate(status='failure', answer='gave up')"),
+    ]
+
+    def script(request: ChatRequest) -> str:
+        return "Hm.\n</think>\n" + replies[current_step(request) - 1]
+
+    started = time.monotonic()
+    with X11Desktop(size=SCREEN) as screen, FakeNemotronServer(script) as server:
+        agent = create_computer_use_agent(
+            ChatNemotronOmni(base_url=server.base_url, model="nemotron"),
+            screen,
+            settings=ComputerUseSettings(max_repeated_failures=10),
+            screenshots=DirectoryScreenshots(tmp_path),
+        )
+        final = agent.invoke({"task": "Misbehave."})
+        feedback = [r.last_user_text or "" for r in server.requests]
+    assert final["outcome"]["answer"] == "gave up"
+    assert time.monotonic() - started < 60  # 50 wheel clicks at most
+    assert "`import os`: only calls to the listed functions" in feedback[1]
+    assert "`clicks` must be between 1 and 3" in feedback[2]
+    assert "must be a finite number" in feedback[3]
+    assert "nested too deeply" in feedback[4]
+    assert "Previous step" not in feedback[5]  # the clamped scroll ran

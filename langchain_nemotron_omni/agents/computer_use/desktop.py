@@ -298,7 +298,10 @@ class X11Desktop:
             window = self._xdotool("getactivewindow").strip()
             name = self._xdotool("getwindowname", window).strip()
         except ActionError:
-            return self._window_under_pointer()
+            try:
+                return self._window_under_pointer()
+            except (ActionError, OSError, subprocess.SubprocessError):
+                return None  # unknown: a risk check must not fail the step
         return {"name": name, "wm_class": self._wm_class(window)}
 
     def _wm_class(self, window: str) -> str:

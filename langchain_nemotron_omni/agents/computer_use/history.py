@@ -182,14 +182,27 @@ def build_request(  # noqa: PLR0913  # the pieces of one request
             images[ref] = load_image(ref)
         return images[ref]
 
-    kept = list(records)
+    def turns_without(dropped: int) -> list[BaseMessage]:
+        kept = list(records[dropped:])
+        return render(kept, list(current), task=task, policy=policy, load_image=load)
+
+    def fits(turns: list[BaseMessage]) -> bool:
+        return text_tokens(turns) <= policy.text_budget
+
+    turns = turns_without(0)
     dropped = 0
-    while True:
-        turns = render(kept, list(current), task=task, policy=policy, load_image=load)
-        if not kept or text_tokens(turns) <= policy.text_budget:
-            break
-        kept = kept[1:]
-        dropped += 1
+    if records and not fits(turns):
+        # The fewest oldest steps to drop (what NVIDIA's one-at-a-time loop finds), by
+        # bisection: the text shrinks as steps are dropped, and a long run may be far over.
+        low, high = 1, len(records)
+        while low < high:
+            middle = (low + high) // 2
+            if fits(turns_without(middle)):
+                high = middle
+            else:
+                low = middle + 1
+        dropped = low
+        turns = turns_without(dropped)
     if dropped:
         _prepend_note(turns, redaction_text(dropped))
     return [SystemMessage(system), *turns]
