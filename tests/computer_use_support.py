@@ -119,11 +119,15 @@ VIEWPORT = (800, 600)
 
 
 class Site:
-    """The test site: its URL and the paths it served."""
+    """The test site: its URL, the paths it served and the cookies each request carried.
+
+    ``/`` sets a lasting cookie (``visitor=<n>``), as a site remembering a login would.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.paths: list[str] = []
+        self.cookies: list[str] = []
 
 
 @contextmanager
@@ -134,6 +138,7 @@ def serve_site() -> Iterator[Site]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.paths.append(self.path)
+            site.cookies.append(self.headers.get("Cookie") or "")
             parts = urlsplit(self.path)
             if parts.path == "/welcome":
                 name = parse_qs(parts.query).get("name", [""])[0]
@@ -145,6 +150,9 @@ def serve_site() -> Iterator[Site]:
                 return
             data = body.encode()
             self.send_response(200)
+            if parts.path == "/" and "visitor=" not in (self.headers.get("Cookie") or ""):
+                visitor = f"visitor={len(site.paths)}"
+                self.send_header("Set-Cookie", f"{visitor}; Max-Age=86400; Path=/")
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +21,7 @@ from langchain_nemotron_omni.agents.computer_use import (
     PlaywrightBrowser,
     create_computer_use_agent,
 )
-from langchain_nemotron_omni.agents.computer_use.cli import add_parser, run_computer_use
 from langchain_nemotron_omni.agents.computer_use.demo import current_step
-from langchain_nemotron_omni.providers import BASE_URL_ENV, PROVIDER_ENV, PROVIDERS
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from langchain_nemotron_omni.tool_xml import render_tool_call_xml
 from tests.computer_use_support import (
@@ -215,88 +210,6 @@ def test_rejection_reason_reaches_the_model(
     )
     browser.focus_tab(max(t["id"] for t in browser.tabs()))
     assert browser.call(lambda page: page.input_value("#password")) == ""
-
-
-# -- the command line ---------------------------------------------------------------------------
-
-
-def _cli(*argv: str) -> argparse.Namespace:
-    root = argparse.ArgumentParser(prog="nemotron-omni")
-    add_parser(root.add_subparsers(dest="command", required=True))
-    return root.parse_args(["computer-use", *argv])
-
-
-@pytest.fixture
-def no_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [BASE_URL_ENV, PROVIDER_ENV, *(s.key_env for s in PROVIDERS.values() if s.key_env)]:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.mark.usefixtures("no_endpoint")
-def test_cli_demo_runs_and_shows_each_step(tmp_path: Path) -> None:
-    out = io.StringIO()
-    args = _cli("Greet someone", "--run-dir", str(tmp_path), "--thread-id", "demo")
-    assert args.handler is run_computer_use
-    assert run_computer_use(args, out) == 0
-    text = out.getvalue()
-    assert text.startswith("Demo mode: no endpoint configured.")
-    assert "Thought: The page asks for a name" in text
-    assert "  action: type 'Nemotron'" in text
-    assert "Outcome: success after 3 step(s)" in text
-    shots = re.findall(r"screenshot: (\S+)", text)
-    assert len(shots) == 3
-    assert all(
-        Path(s).is_file() and Path(s).parent.parent == tmp_path / "screenshots" / "demo"
-        for s in shots
-    )
-    # Saved in SQLite: asking again by thread id reports the finished run.
-    again = io.StringIO()
-    assert run_computer_use(_cli("--run-dir", str(tmp_path), "--thread-id", "demo"), again) == 0
-    assert "Outcome: success after 3 step(s)" in again.getvalue()
-    with sqlite3.connect(tmp_path / "runs.sqlite") as db:
-        threads = {row[0] for row in db.execute("select thread_id from checkpoints")}
-    assert threads == {"demo"}
-
-
-def test_cli_prompts_and_resumes_by_thread_id(site: Site, tmp_path: Path) -> None:
-    def script(request: ChatRequest) -> str:
-        step = current_step(request)
-        told = _tool_results(request)
-        if step == 1:
-            return _call("Open page two.", "navigate", {"url": site.url + "page2"})
-        if step == 2 or "plan again" in told[-1]:  # the browser was restarted: try again
-            return _call("Open the details.", "navigate", {"url": site.url + "details"})
-        return _call("Done.", "terminate", {"status": "success", "answer": "details open"})
-
-    def interrupted(_: str) -> str:
-        raise KeyboardInterrupt
-
-    loads_before = site.paths.count("/details")
-
-    with FakeNemotronServer(script) as server:
-        endpoint = ["--base-url", server.base_url, "--model", "nemotron", "--provider", "vllm"]
-        common = ["--run-dir", str(tmp_path), "--thread-id", "t1", "--blocked-pattern", "details",
-                  "--allowed-domain", "127.0.0.1", *endpoint]  # fmt: skip
-        first = io.StringIO()
-        args = _cli("Find the details", "--start-url", site.url, *common)
-        # The user walks away at the prompt: the process ends, the run stays saved.
-        with pytest.raises(KeyboardInterrupt):
-            run_computer_use(args, first, ask=interrupted)
-        assert "Approval needed at step 2: navigate to http" in first.getvalue()
-        assert "why: matches the blocked pattern 'details'" in first.getvalue()
-        # A new invocation resumes the thread from SQLite, with a fresh browser: the agent
-        # looks again (at page two, reopened) and asks again, once, for the new screen.
-        second = io.StringIO()
-        answers = iter(["y"])
-        code = run_computer_use(_cli(*common), second, ask=lambda _: next(answers))
-        assert code == 0, second.getvalue()
-        assert "Resuming thread t1 at step 2." in second.getvalue()
-        assert "Approval needed at step 3: navigate to http" in second.getvalue()
-        assert "Outcome: success after 4 step(s)" in second.getvalue()
-        assert "Answer: details open" in second.getvalue()
-        final = json.dumps([r.body for r in server.requests][-1])
-    assert "/details" in final
-    assert site.paths.count("/details") == loads_before + 1  # after approval, once
 
 
 @pytest.mark.parametrize("given", [True, False])

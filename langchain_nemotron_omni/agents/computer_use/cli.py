@@ -1,9 +1,13 @@
 """``nemotron-omni computer-use``: run the agent from a terminal.
 
-Each step is printed as it happens (thought, actions, screenshot file). The run is saved in
-``--run-dir`` (a SQLite checkpoint and the screenshots), so ``--thread-id`` resumes it, also
-from a new process. Risky actions stop at a y/n prompt. With no endpoint configured a
-scripted demo stands in for the model, as ``nemotron-omni ask`` does.
+Each step is printed as it happens (the page, the model's thought, each action and how it
+went). The run is saved in ``--run-dir``: a SQLite checkpoint, and per task a folder
+``runs/<thread>/<episode>/`` with the screenshots, the events, an HTML report and a GIF
+(written whenever the command stops); the browser profile (cookies) is kept in
+``runs/<thread>/browser-profile/``, so ``--thread-id`` resumes a run, also from a new
+process, logged in where it was. Risky actions stop at a y/n prompt; with ``--watch`` a
+live page on 127.0.0.1 follows the run and takes approvals too. With no endpoint configured
+a scripted demo stands in for the model, as ``nemotron-omni ask`` does.
 """
 
 from __future__ import annotations
@@ -24,14 +28,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from contextlib import AbstractContextManager
 
-    from langchain_core.runnables import RunnableConfig
-    from langgraph.graph.state import CompiledStateGraph
-
     from langchain_nemotron_omni.agents.computer_use.computer import Computer
     from langchain_nemotron_omni.agents.computer_use.state import ComputerUseSettings
 
 _ON_RISK = {"ask": "interrupt", "refuse": "refuse", "allow": "allow"}
-_THOUGHT_CHARS = 120
+RUNS_FOLDER = "runs"
+PROFILE_FOLDER = "browser-profile"
 
 
 def default_run_dir() -> Path:
@@ -56,6 +58,10 @@ def add_parser(
     parser.add_argument("--protocol", choices=["tools", "pyautogui"], default=None)
     parser.add_argument("--max-steps", type=int, default=30)
     parser.add_argument(
+        "--size", type=_size, default=None, metavar="WxH",
+        help="browser viewport or Xvfb screen size (default 1280x720 / 1920x1080)",
+    )  # fmt: skip
+    parser.add_argument(
         "--allowed-domain", action="append", dest="allowed_domains", metavar="DOMAIN",
         help="host the browser may load (repeatable); default: any",
     )  # fmt: skip
@@ -67,8 +73,15 @@ def add_parser(
         "--on-risk", choices=list(_ON_RISK), default="ask",
         help="risky actions (passwords, form submits, blocked patterns): ask, refuse or allow",
     )  # fmt: skip
-    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and screenshots")
+    parser.add_argument(
+        "--run-dir", type=Path, default=None, help="checkpoints, screenshots and reports"
+    )
     parser.add_argument("--thread-id", help="resume (or name) this run")
+    parser.add_argument(
+        "--watch", action="store_true",
+        help="serve a live view of the run on 127.0.0.1 (approvals can be given there)",
+    )  # fmt: skip
+    parser.add_argument("--watch-port", type=int, default=0, help="its port (default: any free)")
     parser.add_argument("--provider", choices=list(PROVIDERS), default=None)
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--model", default=None)
@@ -95,9 +108,11 @@ def run_computer_use(
         demo_page,
         demo_script,
     )
+    from langchain_nemotron_omni.agents.computer_use.follow import RunFollower  # noqa: PLC0415
     from langchain_nemotron_omni.agents.computer_use.graph import (  # noqa: PLC0415
         create_computer_use_agent,
     )
+    from langchain_nemotron_omni.agents.computer_use.live import LiveView  # noqa: PLC0415
     from langchain_nemotron_omni.agents.computer_use.screenshots import (  # noqa: PLC0415
         DirectoryScreenshots,
     )
@@ -117,6 +132,10 @@ def run_computer_use(
     run_dir: Path = args.run_dir or default_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     thread_id = args.thread_id or uuid.uuid4().hex[:12]
+    screenshots = DirectoryScreenshots(run_dir / RUNS_FOLDER)
+    profile = screenshots.folder(thread_id) / PROFILE_FOLDER
+    if args.task and profile.exists():
+        shutil.rmtree(profile)  # a new task on the thread: a fresh browser, no old cookies
     params: dict[str, Any] = {"thinking": not args.no_thinking}
     for name in ("provider", "base_url", "model"):
         if (value := getattr(args, name)) is not None:
@@ -133,141 +152,73 @@ def run_computer_use(
                 if own_page and args.task:  # a resumed run has its page already
                     start_url = stack.enter_context(demo_page())
                     allowed = [*allowed, "127.0.0.1"] if allowed else None
+            live = None
+            if args.watch:
+                live = stack.enter_context(LiveView(screenshots.load, port=args.watch_port))
+                out.write(f"Live view: {live.url}\n")
             agent = create_computer_use_agent(
                 ChatNemotronOmni(**model_params),
-                _environment(args, allowed),
+                _environment(args, allowed, profile),
                 settings=ComputerUseSettings.parse(
                     {
                         "protocol": args.protocol,
                         "start_url": start_url,
                         "allowed_domains": allowed,
                         "max_steps": args.max_steps,
+                        "viewport_width": args.size[0] if args.size else None,
+                        "viewport_height": args.size[1] if args.size else None,
                         "on_risk": _ON_RISK[args.on_risk],
                         "blocked_patterns": list(args.blocked_patterns),
                     }
                 ),
-                screenshots=DirectoryScreenshots(run_dir / "screenshots"),
+                screenshots=screenshots,
                 checkpointer=saver,
             )
-            code = _drive(agent, args.task, thread_id, out, ask)
+            follower = RunFollower(out, screenshots, ask=ask, live=live)
+            try:
+                code = follower.drive(agent, args.task, thread_id)
+            finally:
+                out.write(
+                    f"Run saved in {run_dir} (thread {thread_id}); resume with "
+                    f"--run-dir {run_dir} --thread-id {thread_id}\n"
+                )
             if demo:
                 out.write(f"{DEMO_LABEL}\n")
-            out.write(f"Run saved in {run_dir} (thread {thread_id}).\n")
             return code
     finally:
         close_computer_sessions()
 
 
 def _environment(
-    args: argparse.Namespace, allowed: list[str] | None
+    args: argparse.Namespace, allowed: list[str] | None, profile: Path
 ) -> Callable[[ComputerUseSettings], AbstractContextManager[Computer]]:
     from langchain_nemotron_omni.agents.computer_use.browser import (  # noqa: PLC0415
         PlaywrightBrowser,
     )
     from langchain_nemotron_omni.agents.computer_use.desktop import X11Desktop  # noqa: PLC0415
 
-    def start(_: ComputerUseSettings) -> AbstractContextManager[Computer]:
+    def start(settings: ComputerUseSettings) -> AbstractContextManager[Computer]:
+        size = (settings.viewport_width, settings.viewport_height)
         if args.desktop or args.display:
             apps = [["xterm"]] if args.display is None and shutil.which("xterm") else []
+            if size[0] and size[1]:
+                return X11Desktop(display=args.display, apps=apps, size=(size[0], size[1]))
             return X11Desktop(display=args.display, apps=apps)
-        return PlaywrightBrowser(allowed_domains=allowed)
+        # The profile stays in the run folder: a run resumed in a new process keeps its
+        # cookies (and logins); the agent reopens its last page.
+        viewport = (size[0] or 1280, size[1] or 720)
+        return PlaywrightBrowser(allowed_domains=allowed, user_data_dir=profile, viewport=viewport)
 
     return start
 
 
-def _drive(
-    agent: CompiledStateGraph[Any, Any, Any, Any],
-    task: str | None,
-    thread_id: str,
-    out: TextIO,
-    ask: Callable[[str], str],
-) -> int:
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    snapshot = agent.get_state(config)
-    payload: Any
-    if task:
-        payload = {"task": task}
-    elif snapshot.next:
-        out.write(f"Resuming thread {thread_id} at step {snapshot.values.get('step')}.\n")
-        payload = None
-    elif snapshot.values:
-        return _report(snapshot.values, out)
-    else:
-        msg = "give a task, or --thread-id of a run to resume"
-        raise ComputerUseError(msg)
-    from langgraph.types import Command  # noqa: PLC0415
-
-    # A resumed run first re-enters its pending node without an answer: in this new process
-    # its browser is new, so the agent re-observes and re-plans (asking again if needed)
-    # rather than applying an approval to a screen that no longer exists.
-    while True:
-        for update in agent.stream(payload, config, stream_mode="updates"):
-            _show(update, out)
-        snapshot = agent.get_state(config)
-        if not snapshot.interrupts:
-            return _report(snapshot.values, out)
-        payload = Command(resume=_decide(snapshot.interrupts[0].value, out, ask))
-
-
-def _show(update: dict[str, Any], out: TextIO) -> None:
-    for node, change in update.items():
-        if not isinstance(change, dict):
-            continue
-        if node == "setup":
-            screen = change["screen"]
-            where = screen.get("url") or f"{screen['width']}x{screen['height']} desktop"
-            out.write(f"Started: {where}\n  screenshot: {change['screenshots'][-1]['ref']}\n")
-        elif node == "model":
-            reply = change["messages"][-1]
-            thought = _summary(reply.additional_kwargs.get("reasoning_content") or reply.text)
-            out.write(f"Thought: {thought}\n")
-            out.writelines(f"  action: {_planned(entry)}\n" for entry in change["pending"])
-        elif node == "act":
-            for record in change.get("results", [])[-1:]:
-                if record["status"] != "done":
-                    out.write(f"  {record['status']}: {record['detail']}\n")
-        elif node == "observe" and change.get("screenshots"):
-            ref = change["screenshots"][-1]
-            out.write(f"Step {change['step']}  screenshot: {ref['ref']}\n")
-        out.flush()
-
-
-def _planned(entry: dict[str, Any]) -> str:
-    return f"invalid: {entry['error']}" if entry["error"] else str(entry["summary"])
-
-
-def _summary(text: str) -> str:
-    text = " ".join(str(text).split())
-    first = text.split(". ")[0]
-    return first if len(first) <= _THOUGHT_CHARS else first[: _THOUGHT_CHARS - 1] + "…"
-
-
-def _decide(request: dict[str, Any], out: TextIO, ask: Callable[[str], str]) -> dict[str, Any]:
-    out.write(
-        f"\nApproval needed at step {request.get('step')}: {request.get('summary')}\n"
-        f"  why: {request.get('reason')}\n"
-    )
-    out.flush()
-    try:
-        answer = ask("Approve? [y/N] ").strip().lower()
-        if answer in {"y", "yes"}:
-            return {"approve": True}
-        reason = ask("Reason (told to the model): ").strip()
-    except EOFError:
-        reason = ""
-    return {"approve": False, "reason": reason or "the user said no"}
-
-
-def _report(values: dict[str, Any], out: TextIO) -> int:
-    outcome = values.get("outcome")
-    if not outcome:
-        out.write("The run stopped before the task ended.\n")
-        return 1
-    out.write(f"Outcome: {outcome['status']} after {outcome['steps']} step(s)")
-    out.write(f" ({outcome['reason']})\n" if outcome["reason"] != "terminated" else "\n")
-    if outcome.get("answer"):
-        out.write(f"Answer: {outcome['answer']}\n")
-    return 0 if outcome["status"] == "success" else 1
+def _size(text: str) -> tuple[int, int]:
+    """``1280x720`` as ``(1280, 720)``."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        msg = f"{text!r} is not a size like 1280x720"
+        raise argparse.ArgumentTypeError(msg)
+    return int(width), int(height)
 
 
 def main(argv: list[str] | None = None) -> int:
