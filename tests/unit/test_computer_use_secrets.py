@@ -12,6 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
+from langchain_nemotron_omni.agents.common import SettingsError
 from langchain_nemotron_omni.agents.computer_use import (
     ComputerUseSettings,
     DirectoryScreenshots,
@@ -161,3 +162,9 @@ def test_sampling_follows_the_model_card_per_thinking_mode() -> None:
         "top_p": 0.95,
         "top_k": 5,
     }
+
+
+@pytest.mark.parametrize("field", ["secret_patterns", "blocked_patterns"])
+def test_a_pattern_that_does_not_compile_is_a_settings_error(field: str) -> None:
+    with pytest.raises(SettingsError, match=f"{field}.*is not a regular expression"):
+        ComputerUseSettings.parse({field: ["("]})

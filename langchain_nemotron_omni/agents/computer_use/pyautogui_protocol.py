@@ -280,9 +280,9 @@ def _parse(code: str) -> tuple[ast.Module, str]:
 
 
 def _segment(source: str, node: ast.AST) -> str:
-    """The statement's source on one line (shortened), for error messages."""
+    """The node's source on one line (shortened), for error messages."""
     try:
-        text = ast.get_source_segment(source, node) or ast.unparse(node)
+        text = (source and ast.get_source_segment(source, node)) or ast.unparse(node)
     except (IndexError, RecursionError, ValueError):
         text = ""
     return _one_line(text)
@@ -347,15 +347,8 @@ def _literal(node: ast.expr) -> Any:
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        msg = f"argument `{_segment_of(node)}` is not a literal"
+        msg = f"argument `{_segment('', node) or '…'}` is not a literal"
         raise ActionParseError(msg) from None
-
-
-def _segment_of(node: ast.AST) -> str:
-    try:
-        return _one_line(ast.unparse(node))
-    except (RecursionError, ValueError):
-        return "…"
 
 
 def _one_line(source: str, limit: int = 80) -> str:

@@ -7,11 +7,12 @@ long the run.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from langchain_core.messages import AnyMessage  # noqa: TC002  # LangGraph reads the hints at runtime
 from langgraph.graph.message import add_messages
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
 
 # typing_extensions' TypedDict: LangGraph's server builds the graph's JSON schemas with
 # pydantic, which refuses typing.TypedDict on Python < 3.12.
@@ -244,6 +245,18 @@ class ComputerUseSettings(AgentSettings):
     top_k: PositiveInt | None = None
     viewport_width: PositiveInt | None = None
     viewport_height: PositiveInt | None = None
+
+    @field_validator("blocked_patterns", "secret_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        """A pattern that does not compile is a settings error now, not a crash mid-run."""
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                msg = f"{pattern!r} is not a regular expression: {exc}"
+                raise ValueError(msg) from None
+        return patterns
 
     def protocol_for(self, kind: EnvironmentKind) -> ProtocolName:
         """The protocol spoken with an environment of this kind."""
