@@ -8,6 +8,7 @@ says so on every answer.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -85,6 +86,11 @@ def _model_params(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("provider", "base_url", "model", "reasoning_budget", "max_tokens"):
         if (value := getattr(args, name)) is not None:
             params[name] = value
+    # The library sends a hosted provider's key from the environment only to that
+    # provider's own URL; whoever types both --provider and --base-url chose the address.
+    spec = PROVIDERS.get(args.provider) if args.provider else None
+    if spec is not None and spec.key_env and args.base_url and os.environ.get(spec.key_env):
+        params["api_key"] = os.environ[spec.key_env]
     return params
 
 

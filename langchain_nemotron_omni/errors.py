@@ -34,3 +34,19 @@ class StreamInterruptedError(NemotronOmniError):
 
 class ToolChoiceError(NemotronOmniError):
     """``tool_choice`` forced a tool call and the model would not make it, even when asked again."""
+
+
+class ReasoningParserWarning(UserWarning):
+    """``reasoning_parser`` says one thing about the server, its replies show another."""
+
+
+class StreamTimeoutError(StreamInterruptedError, TimeoutError):
+    """A stream stalled: no data came for longer than the timeout. Retry, or raise it."""
+
+
+class KeyDestinationError(NemotronOmniError):
+    """A hosted provider's key from the environment would be sent to another address.
+
+    A key read from the environment goes only to that provider's own endpoint; to send a
+    key anywhere else, pass it explicitly as ``api_key=``.
+    """

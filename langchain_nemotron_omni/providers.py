@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from langchain_nemotron_omni.errors import UnknownProviderError
+from langchain_nemotron_omni.errors import (
+    KeyDestinationError,
+    MissingAPIKeyError,
+    UnknownProviderError,
+)
 
 ProviderName = Literal["vllm", "sglang", "nim", "nvidia", "openrouter", "haimaker", "fal"]
 
@@ -43,6 +48,11 @@ text is cut right after its content, so the content carries the whole thought,
 the generation prompt, which already opens ``<think>\n``: the content starts inside the
 thought."""
 
+ReasoningSplit = Literal["server", "client", "detect"]
+"""``server``: the provider always returns the thought in a field of its own (hosted APIs).
+``client``: never (fal returns the raw text). ``detect``: a self-hosted server may or may
+not run a reasoning parser; its replies tell."""
+
 OMNI_MODEL_HF = "nvidia/Nemotron-3-Nano-Omni-30B-A3B-Reasoning-BF16"
 OMNI_MODEL_CATALOG = "nvidia/nemotron-3-nano-omni-30b-a3b-reasoning"
 
@@ -67,6 +77,8 @@ class ProviderSpec:
     """The hosted API rejects list content on system and assistant messages."""
     continuation: Continuation = "assistant_turn"
     """How the client-side budget sends the cut-off thought back to be continued."""
+    reasoning_split: ReasoningSplit = "detect"
+    """Who separates the thought from the answer when ``reasoning_parser="auto"``."""
 
 
 _ALL_MEDIA: frozenset[Modality] = frozenset({"image", "video", "audio"})
@@ -120,6 +132,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         budget_control="reasoning_budget",
         media=_ALL_MEDIA,
         flatten_non_user_content=True,
+        reasoning_split="server",
     ),
     "openrouter": ProviderSpec(
         name="openrouter",
@@ -131,6 +144,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         thinking_control="openrouter_reasoning",
         budget_control="openrouter_max_tokens",
         media=_ALL_MEDIA,
+        reasoning_split="server",
     ),
     "haimaker": ProviderSpec(
         name="haimaker",
@@ -143,6 +157,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         thinking_control="chat_template_kwargs",
         budget_control=None,
         media=_ALL_MEDIA,
+        reasoning_split="server",
     ),
     "fal": ProviderSpec(
         name="fal",
@@ -155,6 +170,7 @@ PROVIDERS: dict[ProviderName, ProviderSpec] = {
         budget_control=None,
         media=frozenset({"video"}),
         openai_compatible=False,
+        reasoning_split="client",
     ),
 }
 
@@ -198,3 +214,55 @@ def resolve_provider(provider: str | None, *, base_url: str | None) -> ProviderS
         if os.environ.get(variable):
             return PROVIDERS[name]
     return PROVIDERS["vllm"]
+
+
+def _same_endpoint(url: str, own: str) -> bool:
+    """Whether ``url`` is the provider's own base URL (scheme, host, port and path)."""
+    a, b = urlsplit(url.strip()), urlsplit(own)
+    return (
+        a.scheme.lower() == b.scheme.lower()
+        and (a.hostname or "").lower() == (b.hostname or "").lower()
+        and (a.port or None) == (b.port or None)
+        and a.path.rstrip("/") == b.path.rstrip("/")
+    )
+
+
+def connection_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill a chat model's constructor arguments: provider, base URL, model id, API key.
+
+    A hosted provider's key is read from its variable only when it would go to that
+    provider's own base URL: a key the environment holds for NVIDIA is never sent to
+    another address because a ``base_url`` (or ``NEMOTRON_OMNI_BASE_URL``) points there.
+    A key passed as ``api_key=`` goes wherever its owner sends it.
+
+    Raises:
+        MissingAPIKeyError: A hosted provider without a key.
+        KeyDestinationError: Its key would leave for another address.
+    """
+    base_url = values.get("base_url") or values.get("openai_api_base")
+    spec = resolve_provider(values.get("provider"), base_url=base_url)
+    values["provider"] = spec.name
+    base_url = base_url or os.environ.get(BASE_URL_ENV) or spec.base_url
+    values["base_url"] = base_url
+    if not (values.get("model") or values.get("model_name")):
+        values["model"] = spec.default_model
+    if values.get("api_key") is not None or values.get("openai_api_key") is not None:
+        return values
+    key = os.environ.get(spec.key_env) if spec.key_env else None
+    if key is None and spec.key_required:
+        msg = (
+            f"provider={spec.name!r} needs an API key: set {spec.key_env} in the "
+            "environment or pass api_key=..."
+        )
+        raise MissingAPIKeyError(msg)
+    if key is not None and spec.key_required and not _same_endpoint(str(base_url), spec.base_url):
+        msg = (
+            f"{spec.key_env} is only sent to {spec.name}'s own endpoint ({spec.base_url}), "
+            f"not to {base_url}. To use a key there, pass it explicitly: "
+            f"ChatNemotronOmni(provider={spec.name!r}, base_url={str(base_url)!r}, api_key=...)."
+        )
+        raise KeyDestinationError(msg)
+    # Local servers usually run without --api-key; the SDK still wants a value. Never fall
+    # back to OPENAI_API_KEY: it must not leak to another server.
+    values["api_key"] = key or "EMPTY"
+    return values

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from functools import partial
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema
 from pydantic import BaseModel, ValidationError
 from pydantic.v1 import BaseModel as V1BaseModel
 from pydantic.v1 import ValidationError as V1ValidationError
 
 from langchain_nemotron_omni.errors import NemotronOmniError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel, LanguageModelInput
+    from langchain_core.runnables import Runnable
 
 StructuredMethod = Literal["json_schema", "json_mode", "function_calling"]
 ParseTarget = type[BaseModel] | type[V1BaseModel] | Literal["json"] | None
@@ -110,3 +117,45 @@ def parse_structured_message(message: BaseMessage, *, target: ParseTarget) -> An
         msg = f"The model returned no answer to parse.{hint}"
         raise StructuredOutputError(msg, llm_output=text)
     return parse_json_answer(text, target)
+
+
+def structured_runnable(
+    llm: BaseChatModel,
+    schema: dict[str, Any] | type | None,
+    *,
+    method: Literal["json_schema", "json_mode"],
+    include_raw: bool,
+    strict: bool | None,
+    **kwargs: Any,
+) -> Runnable[LanguageModelInput, Any]:
+    """``with_structured_output`` for the ``json_schema`` and ``json_mode`` methods.
+
+    The model is bound to the ``response_format`` and its reply parsed from the answer (the
+    shaped content), with LangChain's ``include_raw`` contract.
+    """
+    if method == "json_mode":
+        response_format: dict[str, Any] = {"type": "json_object"}
+    elif schema is None:
+        msg = "with_structured_output(method='json_schema') needs a schema."
+        raise ValueError(msg)
+    else:
+        response_format = response_format_for(schema, strict=strict)
+    target: ParseTarget = schema if is_model_class(schema) else "json"  # type: ignore[assignment]
+    bound = llm.bind(
+        response_format=response_format,
+        ls_structured_output_format={
+            "kwargs": {"method": method, "strict": strict},
+            "schema": response_format.get("json_schema", {}).get("schema"),
+        },
+        **kwargs,
+    )
+    parser = RunnableLambda(partial(parse_structured_message, target=target))
+    if not include_raw:
+        return bound | parser
+    with_parsed = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    without = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=bound) | with_parsed.with_fallbacks(
+        [without], exception_key="parsing_error"
+    )

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
-from langchain_nemotron_omni._shaping import MODEL_PROVIDER, REASONING_KEY
+from langchain_nemotron_omni.reply.render import MODEL_PROVIDER, REASONING_KEY
 
 
 def _reasoning_and_text(message: AIMessage) -> list[types.ContentBlock]:

@@ -144,8 +144,11 @@ def completion_body(gen: Generation, turn: Turn) -> dict[str, Any]:
     return {key: values.get(key) for key in env.completion_fields}
 
 
-def stream_events(gen: Generation, turn: Turn) -> Iterator[bytes]:
-    """The SSE events of one answer, without the final ``[DONE]``."""
+def stream_events(gen: Generation, turn: Turn, *, interval: int = 1) -> Iterator[bytes]:
+    """The SSE events of one answer, without the final ``[DONE]``.
+
+    ``interval`` engine steps go into each delta (vLLM's ``--stream-interval``).
+    """
     norm = turn.norm
     chunks = Chunks(turn)
     yield chunks.first()
@@ -155,9 +158,11 @@ def stream_events(gen: Generation, turn: Turn) -> Iterator[bytes]:
         tools=parsed_tools(norm, turn.request.body),
         force_nonempty_content=norm.force_nonempty_content,
     )
-    for token in gen.tokens:
-        chunks.emitted += 1
-        for delta in parser.feed(token):
+    tokens = gen.tokens
+    for start in range(0, len(tokens), interval):
+        step = tokens[start : start + interval]
+        chunks.emitted += len(step)
+        for delta in parser.feed("".join(step)):
             kept = delta if norm.include_reasoning else without_reasoning(delta)
             if kept:
                 yield chunks.delta(kept)

@@ -249,6 +249,6 @@ class App:
         """The non-streaming ``chat.completion`` body."""
         return _answer.completion_body(gen, turn)
 
-    def stream_events(self, gen: Generation, turn: Turn) -> Iterator[bytes]:
+    def stream_events(self, gen: Generation, turn: Turn, *, interval: int = 1) -> Iterator[bytes]:
         """The SSE events of one answer, without the final ``[DONE]``."""
-        return _answer.stream_events(gen, turn)
+        return _answer.stream_events(gen, turn, interval=interval)

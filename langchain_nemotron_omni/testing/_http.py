@@ -246,7 +246,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         app = self.server.app
         try:
-            events = app.stream_events(app.generate(reply.text, turn), turn)
+            gen = app.generate(reply.text, turn)
+            events = app.stream_events(gen, turn, interval=reply.stream_interval)
             first = next(events)
         except Exception:  # noqa: BLE001
             self._internal_error()

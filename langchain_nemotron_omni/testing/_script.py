@@ -25,6 +25,8 @@ class Reply:
             ``data: {"error": ...}`` then ``data: [DONE]``, as vLLM does for a failure after
             the first chunk. Non-streaming: answer 500 with ``error_message``.
         error_message: The message of that error.
+        stream_interval: Engine steps per streamed delta, as vLLM's ``--stream-interval``:
+            the parsers see the text of that many tokens at once (1: every token).
     """
 
     text: str
@@ -33,6 +35,7 @@ class Reply:
     cut_after_chunks: int | None = None
     error_after_chunks: int | None = None
     error_message: str = "Internal server error: generation failed (scripted fault)"
+    stream_interval: int = 1
 
     def __post_init__(self) -> None:
         """Reject impossible settings early, where the script is written."""
@@ -44,6 +47,9 @@ class Reply:
             if value is not None and value < 0:
                 msg = f"Reply.{name} must be >= 0, got {value}"
                 raise ValueError(msg)
+        if self.stream_interval < 1:
+            msg = f"Reply.stream_interval must be >= 1, got {self.stream_interval}"
+            raise ValueError(msg)
         if self.cut_after_chunks is not None and self.error_after_chunks is not None:
             msg = "Reply takes cut_after_chunks or error_after_chunks, not both"
             raise ValueError(msg)

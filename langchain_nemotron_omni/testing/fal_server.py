@@ -2,8 +2,10 @@
 
 Each submitted request walks through the queue one status poll at a time: ``IN_QUEUE``
 (with a falling ``queue_position``), ``IN_PROGRESS`` (with logs), then ``COMPLETED``, after
-which its result (``{"output": text}``) can be fetched. A script item can make a request
-fail, or never finish (to test timeouts and cancellation). Standard library only.
+which its result can be fetched: ``output`` (the text), ``finish_reason`` and ``usage``
+(``input_tokens``, ``output_tokens``), the fields of fal's schema for this model. A script
+item can make a request fail, or never finish (to test timeouts and cancellation), or make
+status polls fail first. Standard library only.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ class FalReply:
     """How one queued request behaves.
 
     Attributes:
-        text: The model's output, returned as ``{"output": text}``.
+        text: The model's output, returned as ``output``.
         queue_polls: Status polls answered ``IN_QUEUE`` before the request starts.
         logs: Log lines revealed one per ``IN_PROGRESS`` poll.
         error: If set, fetching the result answers HTTP ``error_status`` with this detail.
         error_status: The status for ``error``.
         never_finishes: Stay ``IN_PROGRESS`` forever (until cancelled).
+        finish_reason: The result's ``finish_reason`` (``stop`` or ``length``).
+        status_failures: Answer this many status polls with 503 first (a flaky ingress).
     """
 
     text: str = ""
@@ -39,6 +43,8 @@ class FalReply:
     error: str | None = None
     error_status: int = 500
     never_finishes: bool = False
+    finish_reason: str = "stop"
+    status_failures: int = 0
 
 
 @dataclass
@@ -54,6 +60,7 @@ class FalSubmission:
     polls: int = 0
     cancelled: bool = False
     statuses: list[str] = field(default_factory=list)
+    failed_polls: int = 0
 
 
 class FakeFalServer:
@@ -65,6 +72,8 @@ class FakeFalServer:
         self._api_key = api_key
         self._lock = threading.Lock()
         self.submissions: list[FalSubmission] = []
+        self.connections: set[int] = set()
+        """Client ports requests came from: one per kept-alive connection."""
         self._by_id: dict[str, FalSubmission] = {}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -131,6 +140,9 @@ class FakeFalServer:
         if submission is None:
             return 404, {"detail": f"Request {request_id} not found"}
         with self._lock:
+            if submission.failed_polls < submission.reply.status_failures:
+                submission.failed_polls += 1
+                return 503, {"detail": "Service temporarily unavailable"}
             submission.polls += 1
             reply = submission.reply
             step = submission.polls
@@ -159,7 +171,17 @@ class FakeFalServer:
             return 400, {"detail": "Request was cancelled"}
         if submission.reply.error is not None:
             return submission.reply.error_status, {"detail": submission.reply.error}
-        return 200, {"output": submission.reply.text}
+        reply = submission.reply
+        prompt = " ".join(str(v) for k, v in submission.payload.items() if "prompt" in k)
+        return 200, {
+            "output": reply.text,
+            "finish_reason": reply.finish_reason,
+            # A word is a token here: the figures only need to be plausible and stable.
+            "usage": {
+                "input_tokens": len(prompt.split()),
+                "output_tokens": len(reply.text.split()),
+            },
+        }
 
     def cancel(self, request_id: str) -> tuple[int, Any]:
         """PUT .../requests/{id}/cancel."""
@@ -196,6 +218,7 @@ def _make_handler(server: FakeFalServer) -> type[BaseHTTPRequestHandler]:  # noq
             self.wfile.write(data)
 
         def _route(self, method: str) -> None:
+            server.connections.add(self.client_address[1])
             if not server.authorized(self.headers.get("Authorization")):
                 self._reply(401, {"detail": "No user found for Key ID and Secret"})
                 return

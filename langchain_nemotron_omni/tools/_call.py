@@ -34,6 +34,7 @@ from langchain_nemotron_omni._markup import (
     TOOL_CALL_OPEN,
 )
 from langchain_nemotron_omni.tools.coerce import coerce_text, untyped_value
+from langchain_nemotron_omni.tools.validate import labelled, missing_required, unknown_parameter
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.tools.schema import ToolSpec
@@ -247,8 +248,7 @@ class CallState:
         else:
             schema, allowed = self.spec.schema_for(name)
             if not allowed:
-                known = ", ".join(repr(p) for p in self.spec.properties or ())
-                self.errors.append(f"unknown parameter {name!r} (known parameters: {known})")
+                self.errors.append(unknown_parameter(self.spec, name))
             elif schema is None:
                 value = untyped_value(text)
             else:
@@ -267,8 +267,7 @@ class CallState:
     def missing_required(self) -> None:
         """Report required parameters the call never gave."""
         if self.spec is not None:
-            missing = [r for r in self.spec.required if r not in self.seen]
-            self.errors.extend(f"missing required parameter {r!r}" for r in missing)
+            self.errors.extend(missing_required(self.spec, self.seen))
 
     def outcome(self) -> tuple[str | None, str | None]:
         """``(error, raw)`` for the finished call: the joined errors, the text if broken."""
@@ -279,6 +278,4 @@ class CallState:
             self.errors[self.stray_error] = f"unexpected text {snippet!r} between parameters"
         if self.cut is not None:
             self.errors.insert(0, f"the tool call was cut off: the text ended inside {self.cut}")
-        label = self.name or "tool call"
-        error = f"{label}: " + "; ".join(self.errors) if self.errors else None
-        return error, self.raw.getvalue() if self.broken else None
+        return labelled(self.name, self.errors), self.raw.getvalue() if self.broken else None

@@ -20,6 +20,7 @@ from langchain_nemotron_omni.tools.events import (
     ToolEvent,
 )
 from langchain_nemotron_omni.tools.parser import StreamingToolParser
+from langchain_nemotron_omni.tools.validate import NOT_AN_OBJECT, labelled
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -79,7 +80,7 @@ def assemble_events(events: Iterable[ToolEvent]) -> ParsedText:
             if isinstance(args, dict):
                 valid.append(tool_call(name=call.name, args=args, id=call.id))
                 continue
-            error = f"{call.name}: the arguments are not a JSON object"
+            error = labelled(call.name, [NOT_AN_OBJECT])
         args_text = call.raw if call.raw is not None else joined
         invalid.append(invalid_tool_call(name=call.name, args=args_text, id=call.id, error=error))
     return ParsedText("".join(text), valid, invalid)

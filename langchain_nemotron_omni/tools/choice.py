@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, SystemMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessageChunk, SystemMessage
 
 from langchain_nemotron_omni.errors import ToolChoiceError
 
@@ -52,13 +51,6 @@ def insist(messages: list[BaseMessage], forced: str) -> list[BaseMessage]:
     return [*messages, SystemMessage(order)]
 
 
-def calls_forced_tool(result: ChatResult, forced: str) -> bool:
-    """Whether a reply makes the forced call."""
-    message = result.generations[0].message
-    calls = message.tool_calls if isinstance(message, AIMessage) else []
-    return any(forced in {"*", call["name"]} for call in calls)
-
-
 def chunk_calls(chunk: ChatGenerationChunk, forced: str) -> bool:
     """Whether a streamed chunk starts the forced call."""
     message = chunk.message
@@ -67,24 +59,11 @@ def chunk_calls(chunk: ChatGenerationChunk, forced: str) -> bool:
     return any(c.get("name") and forced in {"*", c.get("name")} for c in message.tool_call_chunks)
 
 
-def joined_result(chunks: list[ChatGenerationChunk]) -> ChatResult:
-    """A held-back stream as one reply (for the error message)."""
-    if not chunks:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=""))])
-    joined = chunks[0]
-    for chunk in chunks[1:]:
-        joined = joined + chunk
-    message = joined.message
-    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=message.content))])
-
-
-def tool_choice_error(forced: str, result: ChatResult) -> ToolChoiceError:
+def tool_choice_error(forced: str, text: str, called: list[str | None]) -> ToolChoiceError:
     """The error for a model that would not make the forced call."""
-    message = result.generations[0].message
     what = "any tool" if forced == "*" else f"the tool {forced!r}"
-    text = str(message.content)[:500] or "(no text)"
-    called = [c["name"] for c in message.tool_calls] if isinstance(message, AIMessage) else []
-    got = f"it called {called}" if called else f"it replied: {text}"
+    names = [name for name in called if name]
+    got = f"it called {names}" if names else f"it replied: {text[:500] or '(no text)'}"
     return ToolChoiceError(
         f"tool_choice forced {what}, but the model did not call it, even when asked twice; "
         f"{got}. Check that the tools suit the request, or use tool_choice='auto'."

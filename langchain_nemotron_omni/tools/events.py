@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,8 @@ class CallFinished:
     index: int
     error: str | None
     raw: str | None = None
+    cut: bool = field(default=False, compare=False)
+    """The text ended inside the call (the error says so too)."""
 
 
 ToolEvent = TextDelta | CallStarted | ArgsDelta | CallFinished

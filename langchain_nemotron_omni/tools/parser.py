@@ -39,6 +39,7 @@ from langchain_nemotron_omni.tools.events import (
     new_call_id,
 )
 from langchain_nemotron_omni.tools.schema import build_specs
+from langchain_nemotron_omni.tools.validate import unknown_tool
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -296,8 +297,7 @@ class StreamingToolParser:
         elif self._specs is not None:
             call.spec = self._specs.get(name)
             if call.spec is None:
-                known = ", ".join(repr(n) for n in self._specs) or "none"
-                call.errors.append(f"unknown tool; the available tools are {known}")
+                call.errors.append(unknown_tool(self._specs))
         self._start(call, name, args=True)
 
     def _end_call(self, extra_error: str | None = None) -> None:
@@ -312,7 +312,7 @@ class StreamingToolParser:
 
     def _finish_call(self, call: CallState) -> None:
         error, raw = call.outcome()
-        self._emit(CallFinished(call.index, error, raw))
+        self._emit(CallFinished(call.index, error, raw, cut=call.cut is not None))
         self._call = None
         self._gap = True
         self._pending_ws = []

@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT
+from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
 from langchain_nemotron_omni.fal import (
     FalAuthenticationError,
     FalError,
@@ -204,3 +205,53 @@ def test_tool_history_is_written_into_the_transcript() -> None:
     assert reply.content == "It is sunny."
     assert "<function=get_weather>\n<parameter=city>\nParis\n</parameter>" in prompt
     assert "<tool_response>\nSunny, 21C\n</tool_response>" in prompt
+
+
+def test_result_fields_as_fals_schema_names_them() -> None:
+    replies = [
+        FalReply("Long thought that never", queue_polls=0, logs=(), finish_reason="length"),
+        FalReply("Short.\n</think>\nDone.", queue_polls=0, logs=()),
+    ]
+    with FakeFalServer(replies, api_key=KEY) as server:
+        llm = _llm(server, max_tokens=4)
+        with pytest.warns(ReasoningExhaustedWarning, match="max_tokens=4"):
+            cut = llm.invoke("Q")
+        done = llm.invoke("Q")
+    assert cut.response_metadata["finish_reason"] == "length"
+    assert cut.content == ""
+    assert cut.additional_kwargs["reasoning_content"] == "Long thought that never"
+    assert done.response_metadata["finish_reason"] == "stop"
+    assert done.usage_metadata is not None
+    assert done.usage_metadata["output_tokens"] == 3  # the fake counts words
+    assert done.usage_metadata["input_tokens"] == 1
+
+
+def test_status_polls_are_retried_over_one_pooled_connection() -> None:
+    replies = [FalReply("A.", queue_polls=1, logs=("go",), status_failures=2)] * 2
+    with FakeFalServer(replies, api_key=KEY) as server:
+        llm = _llm(server, thinking=False, max_retries=2)
+        assert llm.invoke("Q").content == "A."
+        assert llm.invoke("Q").content == "A."
+        assert [s.failed_polls for s in server.submissions] == [2, 2]
+        assert server.submissions[0].statuses == ["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
+    # Every request of both calls came over one kept-alive connection.
+    assert len(server.connections) == 1
+
+
+async def test_async_calls_share_a_connection_too() -> None:
+    replies = [FalReply("A.", queue_polls=0, logs=())] * 3
+    with FakeFalServer(replies, api_key=KEY) as server:
+        llm = _llm(server, thinking=False)
+        for _ in range(3):
+            assert (await llm.ainvoke("Q")).content == "A."
+    assert len(server.connections) == 1
+
+
+def test_polls_that_keep_failing_give_up_with_fals_message() -> None:
+    reply = FalReply("A.", queue_polls=0, status_failures=10)
+    with (
+        FakeFalServer([reply], api_key=KEY) as server,
+        pytest.raises(FalError, match="503") as caught,
+    ):
+        _llm(server, max_retries=1).invoke("Q")
+    assert caught.value.status_code == 503

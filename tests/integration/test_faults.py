@@ -9,7 +9,7 @@ import pytest
 from langchain_openai.chat_models.base import OpenAIRateLimitError
 
 from langchain_nemotron_omni import ChatNemotronOmni
-from langchain_nemotron_omni.errors import StreamInterruptedError
+from langchain_nemotron_omni.errors import StreamInterruptedError, StreamTimeoutError
 from langchain_nemotron_omni.testing import FakeNemotronServer, HTTPFault, Reply, rate_limited
 
 ANSWER = "Thinking it over for a while.\n</think>\nHere is a long answer with many words in it."
@@ -92,9 +92,31 @@ def test_slow_server_past_the_timeout_raises_and_does_not_hang() -> None:
         assert time.monotonic() - start < 2.5
 
 
-def test_stalled_stream_hits_the_timeout() -> None:
+def test_stalled_stream_is_reported_as_a_timeout() -> None:
     with FakeNemotronServer([Reply(ANSWER, chunk_delay=2.0)]) as server:
         start = time.monotonic()
-        with pytest.raises((openai.APITimeoutError, StreamInterruptedError)):
+        with pytest.raises(StreamTimeoutError, match=r"timed out .*timeout=0\.5") as caught:
             list(_llm(server, max_retries=0, timeout=0.5).stream("Q"))
         assert time.monotonic() - start < 3.0
+    assert isinstance(caught.value, TimeoutError)
+    assert "broke off" not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_stream_cut_before_its_first_chunk_is_retried(mode: str) -> None:
+    with FakeNemotronServer([Reply(ANSWER, cut_after_chunks=0), ANSWER]) as server:
+        llm = _llm(server, max_retries=1)
+        if mode == "sync":
+            chunks = list(llm.stream("Q"))
+        else:
+            chunks = [chunk async for chunk in llm.astream("Q")]
+        assert len(server.requests) == 2
+    assert "".join(str(c.content) for c in chunks) == "Here is a long answer with many words in it."
+
+
+def test_stream_cut_before_its_first_chunk_without_retries_is_an_error() -> None:
+    with (
+        FakeNemotronServer([Reply(ANSWER, cut_after_chunks=0)]) as server,
+        pytest.raises(StreamInterruptedError, match="after 0 chunks"),
+    ):
+        list(_llm(server, max_retries=0).stream("Q"))

@@ -22,7 +22,8 @@ from langchain_nemotron_omni.media import (
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from tests import media_samples as ms
 
-ANSWER = "Looked.\n</think>\nSeen."
+# Asked with thinking off (as NVIDIA advises for audio and video): the answer alone.
+ANSWER = "Seen."
 PROVIDERS = ["vllm", "sglang", "nim", "nvidia", "openrouter", "haimaker"]
 
 

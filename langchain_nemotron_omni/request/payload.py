@@ -1,9 +1,11 @@
-"""Shaping the Chat Completions request for the provider that will read it.
+"""A request plan rendered into the Chat Completions body the provider will read.
 
-``BaseChatOpenAI`` builds a payload for OpenAI. This module turns it into what a Nemotron
-server expects: server extensions moved into ``extra_body`` (the ``openai`` SDK rejects
-unknown keyword arguments), thinking and budget in each provider's form, the reasoning of
-the current tool loop sent back under the field name the server reads.
+``BaseChatOpenAI`` builds a payload for OpenAI. :func:`render_payload` turns it into what a
+Nemotron server expects: server extensions moved into ``extra_body`` (the ``openai`` SDK
+rejects unknown keyword arguments), thinking and budget in the provider's form, media
+options, the reasoning of the current tool loop sent back under the field name the server
+reads, tools written into the prompt where the server has no tool parser. Every decision
+was made in the plan; this module only writes it down.
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from langchain_nemotron_omni.media import media_request_fields
 from langchain_nemotron_omni.reasoning.fields import message_reasoning
+from langchain_nemotron_omni.request.plan import deep_merge
+from langchain_nemotron_omni.structured_output import response_format_for
+from langchain_nemotron_omni.tools.choice import force_instruction
+from langchain_nemotron_omni.tools.render import render_tools_prompt
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.providers import ProviderSpec
+    from langchain_nemotron_omni.request.plan import RequestPlan
 
 
 @cache
@@ -27,18 +35,6 @@ def _sdk_create_parameters() -> frozenset[str]:
     from openai.resources.chat.completions import Completions  # noqa: PLC0415
 
     return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` into ``base`` recursively; ``override`` wins on conflicts."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = deep_merge(current, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def lift_extensions(payload: dict[str, Any]) -> dict[str, Any]:
@@ -76,19 +72,6 @@ def keeps_all_thinking(extra_body: Mapping[str, Any]) -> bool:
     """Whether the request asks the template to keep the reasoning of every turn."""
     kwargs = extra_body.get("chat_template_kwargs")
     return isinstance(kwargs, Mapping) and kwargs.get("truncate_history_thinking") is False
-
-
-def effective_thinking(spec: ProviderSpec, extra_body: Mapping[str, Any], default: bool) -> bool:  # noqa: FBT001
-    """Whether the request as finally sent asks for thinking (``extra_body`` may override)."""
-    if spec.thinking_control == "openrouter_reasoning":
-        reasoning = extra_body.get("reasoning")
-        if isinstance(reasoning, Mapping) and isinstance(reasoning.get("enabled"), bool):
-            return bool(reasoning["enabled"])
-        return default
-    kwargs = extra_body.get("chat_template_kwargs")
-    if isinstance(kwargs, Mapping) and isinstance(kwargs.get("enable_thinking"), bool):
-        return bool(kwargs["enable_thinking"])
-    return default
 
 
 def echo_reasoning(
@@ -178,3 +161,50 @@ def add_system_text(payload_messages: list[dict[str, Any]], text: str) -> None:
         first["content"] = f"{content}\n\n{text}" if content else text
     else:
         payload_messages.insert(0, {"role": "system", "content": text})
+
+
+def render_payload(
+    plan: RequestPlan, payload: dict[str, Any], messages: Sequence[BaseMessage]
+) -> dict[str, Any]:
+    """Turn ``BaseChatOpenAI``'s payload for ``messages`` into the request ``plan`` describes."""
+    spec = plan.spec
+    if (response_format := payload.pop("response_format", None)) is not None:
+        # Sent in the body, so the SDK does not parse raw content (thought included); the
+        # answer is parsed after shaping instead.
+        payload["extra_body"] = deep_merge(
+            payload.get("extra_body") or {},
+            {"response_format": response_format_for(response_format, strict=None)},
+        )
+    lift_extensions(payload)
+    ours = deep_merge(
+        plan.sampling,
+        thinking_body(spec, thinking=plan.thinking, server_budget=plan.server_budget),
+    )
+    ours = deep_merge(ours, media_request_fields(plan.media, messages))
+    sent = deep_merge(payload.pop("extra_body", None) or {}, plan.extra_body)
+    payload["extra_body"] = deep_merge(ours, sent)
+    if plan.max_tokens is None:
+        payload.pop("max_tokens", None)
+    else:
+        payload["max_tokens"] = plan.max_tokens
+    echo_reasoning(
+        spec, messages, payload["messages"], all_turns=keeps_all_thinking(payload["extra_body"])
+    )
+    payload["messages"] = move_tool_media(payload["messages"])
+    if spec.flatten_non_user_content:
+        flatten_text_content(payload["messages"])
+    if payload.get("tools") and plan.tools_in_prompt:
+        _tools_into_prompt(payload, plan)
+    return payload
+
+
+def _tools_into_prompt(payload: dict[str, Any], plan: RequestPlan) -> None:
+    tools = payload.pop("tools")
+    payload.pop("tool_choice", None)
+    payload.pop("parallel_tool_calls", None)
+    if plan.tools is None:  # tool_choice="none": the model is not told about the tools
+        return
+    text = render_tools_prompt(tools)
+    if plan.forced:
+        text = f"{text}\n\n{force_instruction(plan.forced)}"
+    add_system_text(payload["messages"], text)
