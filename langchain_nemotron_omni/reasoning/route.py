@@ -10,10 +10,11 @@ two apart reply by reply and splits the text here when the server did not:
 * ``</think>`` inside ``content``: the server does not; what came before it is the thought
   (remembered too);
 * neither yet: the content is held back until one of them shows up or the reply ends. A
-  reply that ends without either is, like vLLM's own parser has it, all thought: a thought
-  cut by ``max_tokens``, or a thought that runs straight into a tool call (the model
-  sometimes leaves ``</think>`` out there). Held text costs latency, never content: once the
-  server is known, nothing is held.
+  reply that ends without either is thought when it was cut by ``max_tokens`` (as vLLM's own
+  parser has it), thought up to its first ``<tool_call>`` when it runs into a call (the model
+  sometimes leaves ``</think>`` out there; TensorRT-LLM ends the thought at ``<tool_call>``
+  for that reason), and the answer otherwise (a server that splits, and a thought that was
+  empty). Held text costs latency, never content: once the server is known, nothing is held.
 
 ``reasoning_parser="server"`` and ``"client"`` fix the answer instead of detecting it; a
 reasoning field arriving while ``"client"`` is set means the server splits after all, which
@@ -26,7 +27,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from langchain_nemotron_omni._markup import THINK_CLOSE
+from langchain_nemotron_omni._markup import THINK_CLOSE, THINK_OPEN, TOOL_CALL_OPEN
 from langchain_nemotron_omni.errors import ReasoningParserWarning
 from langchain_nemotron_omni.reasoning.split import ThinkSplitter
 
@@ -94,13 +95,15 @@ class ReasoningRouter:
         assert self._splitter is not None  # noqa: S101 - set in every labelling state
         return self._split(self._splitter.feed(content), reasoning)
 
-    def finish(self) -> tuple[str, str]:
+    def finish(self, *, truncated: bool) -> tuple[str, str]:
         """What is still held when the reply ends: ``(reasoning, content)``."""
         if self._state == _HOLD:
-            # Neither a reasoning field nor "</think>": the whole reply is thought.
+            # Neither a reasoning field nor "</think>" came.
             held, self._held = "".join(self._held), []
-            splitter = ThinkSplitter(start_in_reasoning=True)
-            return self._split([*splitter.feed(held), *splitter.flush()], "")
+            if truncated:
+                return held.removeprefix(THINK_OPEN), ""
+            thought, call, rest = held.partition(TOOL_CALL_OPEN)
+            return (thought.removeprefix(THINK_OPEN), call + rest) if call else ("", held)
         if self._state == _LABEL and self._splitter is not None:
             return self._split(self._splitter.flush(), "")
         return "", ""

@@ -136,7 +136,7 @@ class ReplyShaper:
     def finish(self) -> Piece:
         """The end of the reply: everything still held, and the checks only the end allows."""
         calls: list[CallEvent] = []
-        reasoning, content = self._router.finish()
+        reasoning, content = self._router.finish(truncated=self.truncated)
         if self._unlabelled:  # thinking off and no answer besides: the "thought" is it
             content, self._unlabelled = "".join(self._unlabelled) + content, None
         reasoning, content = self._parse(reasoning, content, calls)

@@ -91,17 +91,20 @@ def check_server_call(
     if not isinstance(args, dict):
         return CheckedCall(None, arguments, labelled(name, [NOT_AN_OBJECT]))
     errors: list[str] = []
+    retyped = False
     if spec is not None:
         for key, value in args.items():
             fitted, problem = _fit(spec, key, value)
-            if problem is None:
-                args[key] = fitted
-            else:
+            if problem is not None:
                 errors.append(problem)
+            elif fitted is not value:
+                args[key], retyped = fitted, True
         errors.extend(missing_required(spec, args))
     if errors:
         return CheckedCall(None, arguments, labelled(name, errors))
-    return CheckedCall(args, json.dumps(args, ensure_ascii=False), None)
+    # The server's own text when nothing changed: no second pass over a large argument.
+    text = json.dumps(args, ensure_ascii=False) if retyped or not arguments.strip() else arguments
+    return CheckedCall(args, text, None)
 
 
 def _fit(spec: ToolSpec, key: str, value: Any) -> tuple[Any, str | None]:

@@ -140,9 +140,9 @@ def test_reaches_the_goal_with_errors_fed_back(
     assert browser.call(lambda page: page.inner_text("#code")) == "4217"
     assert "/welcome?name=Ada&password=" in site.paths
     # Errors reached the model as tool results, in order.
-    assert _tool_results(requests[4])[-1].startswith(
-        "Action failed: action 1: unknown action 'fly'"
-    )
+    # An action the tool's schema does not allow: the call itself is invalid.
+    assert _tool_results(requests[4])[-1].startswith("Action failed: ")
+    assert 'got "fly"' in _tool_results(requests[4])[-1]
     assert _tool_results(requests[5])[-1] == (
         "Action failed: click at (0.25, 0.367): the page tried to load http://blocked.example/, "
         "which is not in the allowed domains; the request was blocked and the tab stayed where "
