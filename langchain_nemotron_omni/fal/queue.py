@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
@@ -87,19 +87,17 @@ class FalSettings:
 
 @dataclass(frozen=True)
 class _Http:
+    """One request to make: first report ``updates``, then wait ``delay`` seconds."""
+
     method: str
     url: str
     payload: dict[str, Any] | None = None
+    delay: float = 0.0
+    updates: tuple[FalUpdate, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Sleep:
-    seconds: float
-
-
-_Step = _Http | _Sleep | FalUpdate
 _Reply = httpx.Response | httpx.TransportError | None
-_Protocol = Generator[_Step, _Reply, FalResult]
+_Protocol = Generator[_Http, _Reply, FalResult]
 
 
 def _backoff(attempt: int) -> float:
@@ -114,7 +112,7 @@ def _retry_after(response: httpx.Response, attempt: int) -> float:
         return _backoff(attempt)
 
 
-def _send(settings: FalSettings, http: _Http) -> Generator[_Step, _Reply, httpx.Response]:
+def _send(settings: FalSettings, http: _Http) -> Generator[_Http, _Reply, httpx.Response]:
     """One HTTP step, retried on a dropped connection or a retryable status."""
     for attempt in range(settings.max_retries + 1):
         reply = yield http
@@ -123,11 +121,11 @@ def _send(settings: FalSettings, http: _Http) -> Generator[_Step, _Reply, httpx.
             if last:
                 msg = f"Could not reach fal at {settings.base_url}: {reply}"
                 raise FalError(msg) from reply
-            yield _Sleep(_backoff(attempt))
+            http = replace(http, delay=_backoff(attempt), updates=())
             continue
         assert reply is not None  # noqa: S101 - the drivers answer every _Http
         if reply.status_code in _RETRY_STATUSES and not last:
-            yield _Sleep(_retry_after(reply, attempt))
+            http = replace(http, delay=_retry_after(reply, attempt), updates=())
             continue
         if reply.status_code >= 400:  # noqa: PLR2004
             raise _error_from(reply)
@@ -148,21 +146,23 @@ def _protocol(settings: FalSettings, model: str, request: FalRequest) -> _Protoc
         msg = f"fal's queue answered the submission without {missing} (keys: {sorted(body)})."
         raise FalError(msg) from None
     delay, seen_logs = settings.poll_interval, 0
+    poll = _Http("GET", f"{status_url}?logs=1")
     while True:
-        status = _json((yield from _send(settings, _Http("GET", f"{status_url}?logs=1"))))
+        status = _json((yield from _send(settings, poll)))
         update, seen_logs = _update(request_id, status, seen_logs)
-        yield update
         if update.status == "COMPLETED":
-            return _result(_json((yield from _send(settings, _Http("GET", response_url)))))
+            fetch = _Http("GET", response_url, updates=(update,))
+            return _result(_json((yield from _send(settings, fetch))))
         if time.monotonic() + delay > deadline:
-            yield from _send(settings, _Http("PUT", cancel_url))
+            yield from _send(settings, _Http("PUT", cancel_url, updates=(update,)))
             msg = (
                 f"fal request {request_id} was still {update.status} after "
                 f"{settings.timeout:g}s; it was cancelled. Raise the timeout (timeout=...) for "
                 "long videos or busy queues."
             )
             raise FalTimeoutError(msg)
-        yield _Sleep(delay)
+        # Each status is reported as soon as it is known, then the next poll waits.
+        poll = replace(poll, delay=delay, updates=(update,))
         delay = min(delay * 1.5, settings.max_poll_interval)
 
 
@@ -261,25 +261,18 @@ class FalQueue:
         on_update: Callable[[FalUpdate], None] | None = None,
     ) -> FalResult:
         """Submit, wait and return fal's result."""
-        client = self._sync_client()
-        steps = _protocol(settings, model, request)
+        client, steps = self._sync_client(), _protocol(settings, model, request)
+        report = on_update or _ignore
         reply: _Reply = None
-        while True:
+        while not isinstance(step := _advance(steps, reply), FalResult):
+            for update in step.updates:
+                report(update)
+            time.sleep(step.delay)
             try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            reply = None
-            if isinstance(step, _Sleep):
-                time.sleep(step.seconds)
-            elif isinstance(step, FalUpdate):
-                if on_update is not None:
-                    on_update(step)
-            else:
-                try:
-                    reply = client.request(step.method, step.url, **_options(settings, step))
-                except httpx.TransportError as error:
-                    reply = error
+                reply = client.request(step.method, step.url, **_options(settings, step))
+            except httpx.TransportError as error:
+                reply = error
+        return step
 
     async def arun(
         self,
@@ -289,25 +282,31 @@ class FalQueue:
         on_update: Callable[[FalUpdate], Any] | None = None,
     ) -> FalResult:
         """:meth:`run` for asyncio; ``on_update`` may be a coroutine function."""
-        client = self._async_client()
-        steps = _protocol(settings, model, request)
+        client, steps = self._async_client(), _protocol(settings, model, request)
+        report = on_update or _ignore
         reply: _Reply = None
-        while True:
+        while not isinstance(step := _advance(steps, reply), FalResult):
+            for update in step.updates:
+                if asyncio.iscoroutine(reported := report(update)):
+                    await reported
+            await asyncio.sleep(step.delay)
             try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            reply = None
-            if isinstance(step, _Sleep):
-                await asyncio.sleep(step.seconds)
-            elif isinstance(step, FalUpdate):
-                if on_update is not None and asyncio.iscoroutine(result := on_update(step)):
-                    await result
-            else:
-                try:
-                    reply = await client.request(step.method, step.url, **_options(settings, step))
-                except httpx.TransportError as error:
-                    reply = error
+                reply = await client.request(step.method, step.url, **_options(settings, step))
+            except httpx.TransportError as error:
+                reply = error
+        return step
+
+
+def _advance(steps: _Protocol, reply: _Reply) -> _Http | FalResult:
+    """The protocol's next request, or its result."""
+    try:
+        return steps.send(reply)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _ignore(update: FalUpdate) -> None:
+    """No one is listening for progress."""
 
 
 def _options(settings: FalSettings, step: _Http) -> dict[str, Any]:

@@ -174,18 +174,19 @@ def shape_chunk(shaper: ReplyShaper, chunk: ChatGenerationChunk) -> ChatGenerati
     message = chunk.message
     if not isinstance(message, AIMessageChunk):
         return chunk
+    # The chunk's own dict, made for it by the parent: taken apart in place.
     kwargs = message.additional_kwargs
     reasoning_in: str = ""
     server_calls = None
     if kwargs:
-        kwargs = dict(kwargs)
         reasoning_in = kwargs.pop(REASONING_KEY, None) or ""
         server_calls = kwargs.pop("tool_calls", None)
     content_in = message.content if isinstance(message.content, str) else ""
     info = chunk.generation_info
     finish = info.get("finish_reason") if info else None
     usage = message.usage_metadata
-    shaper.note(finish, usage["output_tokens"] if usage else None)
+    if finish or usage:
+        shaper.note(finish, usage["output_tokens"] if usage else None)
     piece = shaper.feed(reasoning_in, content_in, server_calls)
     if finish == "length" and shaper.settings.continues:
         # Not final: a second request continues, and LangChain would concatenate the two

@@ -1,10 +1,12 @@
 """Running one call's attempts through a transport, each reply shaped on the way out.
 
-:class:`AttemptRunner` is the part of the chat model that talks to the server: it takes the
-call's :class:`~langchain_nemotron_omni.request.attempts.Attempts`, sends each one (through
-``BaseChatOpenAI`` for OpenAI-compatible servers, through fal's queue for fal), shapes the
-reply with a :class:`~langchain_nemotron_omni.reply.shaper.ReplyShaper`, and lets the
-attempts decide what comes next: one sync and one async loop, for invoke and for stream.
+:class:`AttemptRunner` is the part of the chat model that talks to the server. A call's
+:class:`CallRun` holds what does not depend on sync or async: the
+:class:`~langchain_nemotron_omni.request.attempts.Attempts` (what the next request is), the
+:class:`~langchain_nemotron_omni.reply.shaper.ReplyShaper` of the current reply, and a
+forced tool call's held-back chunks. The runner's loops only move bytes: through
+``BaseChatOpenAI`` for OpenAI-compatible servers, through fal's queue for fal; one sync and
+one async loop, for invoke and for stream.
 
 Two stream faults are handled here: a stream cut before its first chunk is retried like a
 connection error (nothing was shown yet), and a stream that stalls or breaks off later raises
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
 import openai
@@ -24,6 +27,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import PrivateAttr, SecretStr
 
+from langchain_nemotron_omni._served_models import aexplain_not_found, explain_not_found
 from langchain_nemotron_omni.errors import StreamInterruptedError, StreamTimeoutError
 from langchain_nemotron_omni.fal import FalTransport
 from langchain_nemotron_omni.fal.transport import fal_settings
@@ -45,6 +49,146 @@ if TYPE_CHECKING:
 
     from langchain_nemotron_omni.fal.queue import FalSettings
     from langchain_nemotron_omni.request.plan import RequestPlan
+
+STREAM_FAULTS: Final = (openai.APIConnectionError, httpx.TransportError)
+"""A connection that failed or broke off (a stalled read is one, with its own error)."""
+
+
+class CallRun:
+    """One call's state, whatever drives it: attempts, the current reply, held chunks."""
+
+    def __init__(
+        self, model: AttemptRunner, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> None:
+        """Plan the call; :meth:`start` gives its first attempt."""
+        self._model = model
+        self._attempts = Attempts(model._plan(kwargs), messages)  # noqa: SLF001
+        self._forced = self._attempts.plan.forced
+        self._next: Attempt | None = self._attempts.first()
+        self._attempt = self._next
+        self._held: list[ChatGenerationChunk] | None = None
+        self._results: list[ChatResult] = []
+        self.shaper: ReplyShaper | None = None
+        self.received = 0
+
+    def start(self) -> Attempt | None:
+        """The attempt to send now, or ``None`` when the call is done."""
+        attempt, self._next = self._next, None
+        if attempt is not None:
+            self._attempt = attempt
+            self.shaper = ReplyShaper(attempt.plan.reply(), self._model._server_splits)  # noqa: SLF001
+            self.received = 0
+            if attempt.phase != "answer":  # a new try: what a failed one showed is dropped
+                self._held = [] if self._forced is not None else None
+        return attempt
+
+    def _done(self) -> None:
+        assert self._attempt is not None  # noqa: S101 - set by start()
+        assert self.shaper is not None  # noqa: S101
+        self._next = self._attempts.after(self._attempt, Outcome.of(self.shaper))
+
+    # -- invoke ----------------------------------------------------------------------------
+
+    def replied(self, raw: ChatResult) -> None:
+        """A whole reply came: shape it and decide what comes next."""
+        assert self.shaper is not None  # noqa: S101 - set by start()
+        shape_result(self.shaper, raw)
+        answering = self._attempt is not None and self._attempt.phase == "answer"
+        self._results = [*self._results, raw] if answering else [raw]
+        self._done()
+
+    def result(self) -> ChatResult:
+        """The reply of the last try: one result, or the two phases of a budgeted one."""
+        if len(self._results) == 2:  # noqa: PLR2004 - a budget's two phases
+            first, second = self._results
+            return join_phases(first, second, self._attempts.plan.budget)
+        return self._results[-1]
+
+    # -- stream ----------------------------------------------------------------------------
+
+    def chunk(self, raw: ChatGenerationChunk) -> list[ChatGenerationChunk]:
+        """The chunks to show for one chunk of the server's stream."""
+        assert self.shaper is not None  # noqa: S101 - set by start()
+        self.received += 1
+        chunk = shape_chunk(self.shaper, raw)
+        return [] if chunk is None else self._release(chunk)
+
+    def ended(self) -> list[ChatGenerationChunk]:
+        """The stream of the current attempt ended: its last chunks; the next attempt."""
+        shaper = self.shaper
+        assert shaper is not None  # noqa: S101 - set by start()
+        if self.received and shaper.finish_reason is None:
+            raise self.broken(None)
+        piece = shaper.finish()
+        tail = tail_chunk(piece, exhausted=shaper.exhausted and not shaper.settings.continues)
+        self._done()
+        return [] if tail is None else self._release(tail)
+
+    def _release(self, chunk: ChatGenerationChunk) -> list[ChatGenerationChunk]:
+        held = self._held
+        if held is None:
+            return [chunk]
+        # Held back until the forced call shows up, so a reply that ignores the forcing is
+        # replaced by the retry rather than shown and then contradicted.
+        held.append(chunk)
+        if not chunk_calls(chunk, self._forced or "*"):
+            return []
+        self._held = None
+        return held
+
+    def broken(self, error: Exception | None) -> StreamInterruptedError:
+        """The typed error for a stream that stalled or broke off."""
+        shaper = self.shaper
+        got = sum(len(t) for t in (*shaper.reasoning_text, *shaper.content_text)) if shaper else 0
+        model = self._model
+        where = f"from {model.openai_api_base}"
+        if isinstance(error, httpx.TimeoutException | openai.APITimeoutError):
+            return StreamTimeoutError(
+                f"The stream {where} timed out waiting for data (timeout={model.request_timeout})"
+                f" after {self.received} chunks ({got} characters of thought and answer). The "
+                "partial reply was not returned as an answer; retry, or raise timeout=."
+            )
+        return StreamInterruptedError(
+            f"The stream {where} broke off after {self.received} chunks ({got} characters of "
+            "thought and answer) before the server finished it. The partial reply was not "
+            "returned as an answer; retry the call."
+        )
+
+
+class Tries:
+    """The requests behind one attempt: again after "no tool parser", or after a fault."""
+
+    def __init__(
+        self, model: AttemptRunner, attempt: Attempt, kwargs: dict[str, Any], *, faults: bool
+    ) -> None:
+        """``faults``: also retry connection faults (a stream cut before its first chunk)."""
+        self._model, self._attempt, self._kwargs = model, attempt, kwargs
+        self._left = (model.max_retries or 0) if faults else 0
+        self._again = True
+        self.pause = 0.0
+        """Seconds to wait before the request now due."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The keywords of each request to make (re-planned: tools may have moved)."""
+        while self._again:
+            self._again = False
+            yield self._model._attempt_kwargs(self._attempt, self._kwargs)  # noqa: SLF001
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Swallow a fault that calls for another request; let every other error through."""
+        try:
+            yield
+        except openai.BadRequestError as error:
+            if not self._model._no_tool_parser(error, self._kwargs):  # noqa: SLF001
+                raise
+            self._again, self.pause = True, 0.0
+        except STREAM_FAULTS:
+            if self._left <= 0:
+                raise
+            self.pause = min(0.5 * 2 ** ((self._model.max_retries or 0) - self._left), 8.0)
+            self._left -= 1
+            self._again = True
 
 
 class AttemptRunner(BaseChatOpenAI):
@@ -87,8 +231,6 @@ class AttemptRunner(BaseChatOpenAI):
             return True
         return False
 
-    # ------------------------------------------------------------------------ invoke
-
     def _fal_settings(self) -> FalSettings:
         key = self.openai_api_key
         return fal_settings(
@@ -98,8 +240,7 @@ class AttemptRunner(BaseChatOpenAI):
             self.max_retries,
         )
 
-    def _reply(self, attempt: Attempt) -> ReplyShaper:
-        return ReplyShaper(attempt.plan.reply(), self._server_splits)
+    # ------------------------------------------------------------------------ invoke
 
     def _generate(
         self,
@@ -108,23 +249,10 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        attempts = Attempts(self._plan(kwargs), messages)
-        attempt: Attempt | None = attempts.first()
-        results: list[ChatResult] = []
-        while attempt is not None:
-            if self._fal is not None:
-                raw = self._fal.result(self, attempt, self._fal_settings(), run_manager, kwargs)
-            else:
-                call = self._attempt_kwargs(attempt, kwargs)
-                try:
-                    raw = super()._generate(attempt.messages, stop, run_manager, **call)
-                except openai.BadRequestError as error:
-                    if not self._no_tool_parser(error, kwargs):
-                        raise
-                    call = self._attempt_kwargs(attempt, kwargs)
-                    raw = super()._generate(attempt.messages, stop, run_manager, **call)
-            results, attempt = self._after(attempts, attempt, raw, results)
-        return _joined(results, attempts.plan.budget)
+        call = CallRun(self, messages, kwargs)
+        while (attempt := call.start()) is not None:
+            call.replied(self._send(attempt, stop, run_manager, kwargs))
+        return call.result()
 
     async def _agenerate(
         self,
@@ -133,34 +261,49 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        attempts = Attempts(self._plan(kwargs), messages)
-        attempt: Attempt | None = attempts.first()
-        results: list[ChatResult] = []
-        while attempt is not None:
-            if self._fal is not None:
-                settings = self._fal_settings()
-                raw = await self._fal.aresult(self, attempt, settings, run_manager, kwargs)
-            else:
-                call = self._attempt_kwargs(attempt, kwargs)
-                try:
-                    raw = await super()._agenerate(attempt.messages, stop, run_manager, **call)
-                except openai.BadRequestError as error:
-                    if not self._no_tool_parser(error, kwargs):
-                        raise
-                    call = self._attempt_kwargs(attempt, kwargs)
-                    raw = await super()._agenerate(attempt.messages, stop, run_manager, **call)
-            results, attempt = self._after(attempts, attempt, raw, results)
-        return _joined(results, attempts.plan.budget)
+        call = CallRun(self, messages, kwargs)
+        while (attempt := call.start()) is not None:
+            call.replied(await self._asend(attempt, stop, run_manager, kwargs))
+        return call.result()
 
-    def _after(
-        self, attempts: Attempts, attempt: Attempt, raw: ChatResult, results: list[ChatResult]
-    ) -> tuple[list[ChatResult], Attempt | None]:
-        """Shape an attempt's reply; the results of the current try and the next attempt."""
-        shaper = self._reply(attempt)
-        shape_result(shaper, raw)
-        following = attempts.after(attempt, Outcome.of(shaper))
-        results = [*results, raw] if attempt.phase == "answer" else [raw]
-        return results, following
+    def _send(
+        self,
+        attempt: Attempt,
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        if self._fal is not None:
+            return self._fal.result(self, attempt, self._fal_settings(), run_manager, kwargs)
+        tries = Tries(self, attempt, kwargs, faults=False)
+        try:
+            for call in tries:
+                with tries.guard():
+                    return super()._generate(attempt.messages, stop, run_manager, **call)
+        except openai.NotFoundError as error:
+            raise explain_not_found(error, self.root_client, self.model_name) from error
+        raise AssertionError  # pragma: no cover - the guard re-raises what it does not retry
+
+    async def _asend(
+        self,
+        attempt: Attempt,
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        if self._fal is not None:
+            return await self._fal.aresult(self, attempt, self._fal_settings(), run_manager, kwargs)
+        tries = Tries(self, attempt, kwargs, faults=False)
+        try:
+            for call in tries:
+                with tries.guard():
+                    messages = attempt.messages
+                    return await super()._agenerate(messages, stop, run_manager, **call)
+        except openai.NotFoundError as error:
+            raise await aexplain_not_found(
+                error, self.root_async_client, self.model_name
+            ) from error
+        raise AssertionError  # pragma: no cover
 
     # ------------------------------------------------------------------------ stream
 
@@ -171,100 +314,14 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        attempts = Attempts(self._plan(kwargs), messages)
-        forced = attempts.plan.forced
-        attempt: Attempt | None = attempts.first()
-        held: list[ChatGenerationChunk] | None = None
-        while attempt is not None:
-            if attempt.phase != "answer":  # a new try: what a failed one showed is dropped
-                held = [] if forced is not None else None
-            shaper = self._reply(attempt)
-            for chunk in self._shaped(attempt, shaper, stop, run_manager, kwargs):
-                if held is not None:
-                    # Held back until the forced call shows up, so a reply that ignores the
-                    # forcing is replaced by the retry rather than shown and contradicted.
-                    held.append(chunk)
-                    if not chunk_calls(chunk, forced or "*"):
-                        continue
-                    ready, held = held, None
-                else:
-                    ready = [chunk]
-                for out in ready:
-                    if run_manager:
-                        run_manager.on_llm_new_token(out.text, chunk=out)
-                    yield out
-            attempt = attempts.after(attempt, Outcome.of(shaper))
-
-    def _shaped(
-        self,
-        attempt: Attempt,
-        shaper: ReplyShaper,
-        stop: list[str] | None,
-        run_manager: CallbackManagerForLLMRun | None,
-        kwargs: dict[str, Any],
-    ) -> Iterator[ChatGenerationChunk]:
-        received = 0
-        try:
-            for raw in self._raw_chunks(attempt, stop, run_manager, kwargs):
-                received += 1
-                if (chunk := shape_chunk(shaper, raw)) is not None:
-                    yield chunk
-        except (openai.APIConnectionError, httpx.TransportError) as error:
-            raise self._broken(received, shaper, error) from error
-        if received and shaper.finish_reason is None:
-            raise self._broken(received, shaper, None)
-        if (tail := tail_chunk(shaper.finish(), exhausted=_exhausted(shaper))) is not None:
-            yield tail
-
-    def _raw_chunks(
-        self,
-        attempt: Attempt,
-        stop: list[str] | None,
-        run_manager: CallbackManagerForLLMRun | None,
-        kwargs: dict[str, Any],
-    ) -> Iterator[ChatGenerationChunk]:
-        """The server's chunks for one attempt, a stream cut before its first one retried."""
-        if self._fal is not None:
-            # fal's queue has no token stream: the whole reply arrives as one chunk.
-            settings = self._fal_settings()
-            yield _as_chunk(self._fal.result(self, attempt, settings, run_manager, kwargs))
-            return
-        tries = (self.max_retries or 0) + 1
-        for number in range(tries):
-            call = self._attempt_kwargs(attempt, kwargs)
-            stream = super()._stream(attempt.messages, stop, None, **call)
+        call = CallRun(self, messages, kwargs)
+        while (attempt := call.start()) is not None:
             try:
-                first = next(stream, None)
-            except openai.BadRequestError as error:
-                if not self._no_tool_parser(error, kwargs):
-                    raise
-                continue
-            except (openai.APIConnectionError, httpx.TransportError):
-                if number + 1 == tries:
-                    raise
-                time.sleep(min(0.5 * 2**number, 8.0))
-                continue
-            if first is not None:
-                yield first
-                yield from stream
-            return
-
-    def _broken(
-        self, received: int, shaper: ReplyShaper, error: Exception | None
-    ) -> StreamInterruptedError:
-        got = sum(len(t) for t in (*shaper.reasoning_text, *shaper.content_text))
-        where = f"from {self.openai_api_base}"
-        if isinstance(error, httpx.TimeoutException | openai.APITimeoutError):
-            return StreamTimeoutError(
-                f"The stream {where} timed out waiting for data (timeout={self.request_timeout})"
-                f" after {received} chunks ({got} characters of thought and answer). The "
-                "partial reply was not returned as an answer; retry, or raise timeout=."
-            )
-        return StreamInterruptedError(
-            f"The stream {where} broke off after {received} chunks ({got} characters of "
-            "thought and answer) before the server finished it. The partial reply was not "
-            "returned as an answer; retry the call."
-        )
+                for raw in self._raw_chunks(attempt, stop, run_manager, kwargs):
+                    yield from _shown(call.chunk(raw), run_manager)
+            except STREAM_FAULTS as error:
+                raise call.broken(error) from error
+            yield from _shown(call.ended(), run_manager)
 
     async def _astream(
         self,
@@ -273,48 +330,45 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        attempts = Attempts(self._plan(kwargs), messages)
-        forced = attempts.plan.forced
-        attempt: Attempt | None = attempts.first()
-        held: list[ChatGenerationChunk] | None = None
-        while attempt is not None:
-            if attempt.phase != "answer":
-                held = [] if forced is not None else None
-            shaper = self._reply(attempt)
-            async for chunk in self._ashaped(attempt, shaper, stop, run_manager, kwargs):
-                if held is not None:
-                    held.append(chunk)
-                    if not chunk_calls(chunk, forced or "*"):
-                        continue
-                    ready, held = held, None
-                else:
-                    ready = [chunk]
-                for out in ready:
-                    if run_manager:
-                        await run_manager.on_llm_new_token(out.text, chunk=out)
-                    yield out
-            attempt = attempts.after(attempt, Outcome.of(shaper))
+        call = CallRun(self, messages, kwargs)
+        while (attempt := call.start()) is not None:
+            try:
+                async for raw in self._araw_chunks(attempt, stop, run_manager, kwargs):
+                    for chunk in await _ashown(call.chunk(raw), run_manager):
+                        yield chunk
+            except STREAM_FAULTS as error:
+                raise call.broken(error) from error
+            for chunk in await _ashown(call.ended(), run_manager):
+                yield chunk
 
-    async def _ashaped(
+    def _raw_chunks(
         self,
         attempt: Attempt,
-        shaper: ReplyShaper,
         stop: list[str] | None,
-        run_manager: AsyncCallbackManagerForLLMRun | None,
+        run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        received = 0
-        try:
-            async for raw in self._araw_chunks(attempt, stop, run_manager, kwargs):
-                received += 1
-                if (chunk := shape_chunk(shaper, raw)) is not None:
-                    yield chunk
-        except (openai.APIConnectionError, httpx.TransportError) as error:
-            raise self._broken(received, shaper, error) from error
-        if received and shaper.finish_reason is None:
-            raise self._broken(received, shaper, None)
-        if (tail := tail_chunk(shaper.finish(), exhausted=_exhausted(shaper))) is not None:
-            yield tail
+    ) -> Iterator[ChatGenerationChunk]:
+        """The server's chunks for one attempt; a stream cut before its first one retried."""
+        if self._fal is not None:
+            # fal's queue has no token stream: the whole reply arrives as one chunk.
+            settings = self._fal_settings()
+            yield _as_chunk(self._fal.result(self, attempt, settings, run_manager, kwargs))
+            return
+        tries = Tries(self, attempt, kwargs, faults=True)
+        for call in tries:
+            time.sleep(tries.pause)
+            stream = super()._stream(attempt.messages, stop, None, **call)
+            first: Any = _NOTHING
+            with tries.guard():
+                try:
+                    first = next(stream, None)
+                except openai.NotFoundError as error:
+                    raise explain_not_found(error, self.root_client, self.model_name) from error
+            if first is not _NOTHING:  # it came (or the stream was empty): no more tries
+                if first is not None:
+                    yield first
+                    yield from stream
+                return
 
     async def _araw_chunks(
         self,
@@ -327,35 +381,45 @@ class AttemptRunner(BaseChatOpenAI):
             settings = self._fal_settings()
             yield _as_chunk(await self._fal.aresult(self, attempt, settings, run_manager, kwargs))
             return
-        tries = (self.max_retries or 0) + 1
-        for number in range(tries):
-            call = self._attempt_kwargs(attempt, kwargs)
+        tries = Tries(self, attempt, kwargs, faults=True)
+        for call in tries:
+            await asyncio.sleep(tries.pause)
             stream = super()._astream(attempt.messages, stop, None, **call)
-            try:
-                first = await anext(stream, None)
-            except openai.BadRequestError as error:
-                if not self._no_tool_parser(error, kwargs):
-                    raise
-                continue
-            except (openai.APIConnectionError, httpx.TransportError):
-                if number + 1 == tries:
-                    raise
-                await asyncio.sleep(min(0.5 * 2**number, 8.0))
-                continue
-            if first is not None:
-                yield first
-                async for chunk in stream:
-                    yield chunk
-            return
+            first: Any = _NOTHING
+            with tries.guard():
+                try:
+                    first = await anext(stream, None)
+                except openai.NotFoundError as error:
+                    client = self.root_async_client
+                    raise await aexplain_not_found(error, client, self.model_name) from error
+            if first is not _NOTHING:
+                if first is not None:
+                    yield first
+                    async for chunk in stream:
+                        yield chunk
+                return
 
 
-def _exhausted(shaper: ReplyShaper) -> bool:
-    return shaper.exhausted and not shaper.settings.continues
+_NOTHING: Final = object()
 
 
-def _joined(results: list[ChatResult], budget: int | None) -> ChatResult:
-    """The reply of the last try: one result, or the two phases of a budgeted one."""
-    return join_phases(results[0], results[1], budget) if len(results) == 2 else results[-1]  # noqa: PLR2004
+def _shown(
+    chunks: list[ChatGenerationChunk], run_manager: CallbackManagerForLLMRun | None
+) -> list[ChatGenerationChunk]:
+    """Chunks about to be yielded, reported to the callbacks first."""
+    if run_manager:
+        for chunk in chunks:
+            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunks
+
+
+async def _ashown(
+    chunks: list[ChatGenerationChunk], run_manager: AsyncCallbackManagerForLLMRun | None
+) -> list[ChatGenerationChunk]:
+    if run_manager:
+        for chunk in chunks:
+            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunks
 
 
 def _as_chunk(result: ChatResult) -> ChatGenerationChunk:
