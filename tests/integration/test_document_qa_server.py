@@ -84,6 +84,19 @@ def test_served_graph_answers_with_citations(
     assert {r.body["model"] for r in server.requests[before:]} == {SERVED_NAME}
 
 
+def test_served_demo_answers_a_one_word_question_from_the_page_it_read(
+    served: tuple[SyncLangGraphClient, FakeNemotronServer],
+) -> None:
+    # The first demo read this page, then said the document does not say: a question with
+    # one content word never seemed answered to it.
+    client, _ = served
+    _, result = _wait(client, "What about aluminium?", ["report.pdf"])
+    assert result["found"] is True
+    assert "48,213 tonnes of recycled aluminium" in result["answer"]
+    [citation] = result["citations"]
+    assert (citation["index"], citation["seen"]) == (int(60 * 0.62), True)
+
+
 def test_served_graph_streams_progress_per_tool_call(
     served: tuple[SyncLangGraphClient, FakeNemotronServer],
 ) -> None:

@@ -204,6 +204,7 @@ def test_boxes_are_clamped_and_ordered() -> None:
 
 def test_clean_text() -> None:
     assert clean_text("a  b\r\n\r\n  c\t d \r\n") == "a b\nc d"
+    assert clean_text("One dis\x02advantage\rends") == "One disadvantage\nends"
 
 
 def test_roman_numerals_and_label_runs() -> None:

@@ -88,11 +88,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> DocQASettings:
+def _settings(args: argparse.Namespace, *, demo: bool = False) -> DocQASettings:
     values = {
         "budget_tokens": args.budget,
         "dpi": args.dpi,
-        "direct_max_pages": args.direct_max_pages,
+        # The demo model reads text, not images: it takes the tool path unless told otherwise.
+        "direct_max_pages": 0 if demo and args.direct_max_pages is None else args.direct_max_pages,
     }
     return DocQASettings.parse({key: value for key, value in values.items() if value is not None})
 
@@ -170,6 +171,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         with endpoint_or_demo(demo_responder, **_model_params(args)) as (params, demo):
             if demo:
                 out.write(f"Demo mode: no endpoint configured.\n{HOW_TO_CONNECT}\n\n")
+                settings = _settings(args, demo=True)
             agent = create_document_qa_agent(
                 ChatNemotronOmni(**params),
                 allowed_root=root,

@@ -1,9 +1,10 @@
 r"""A scripted stand-in for the model, for the command line's demo mode (and as an example).
 
 It plays the tool loop the way a careful model would, reading only what each request shows
-it: search for the question's words, read the best page's text, answer with the line that
-holds the rarest matched word and cite that page; follow an outline entry to a page without
-text and look at it; say "not found" when nothing matches. It cannot read images, and says
+it: search for the question's words, read the best page's text (or look at it, when the page
+has no text layer), read one more page when the first holds only one of the question's words,
+then answer with the best line of the pages it read and cite that page. It says "not found"
+only when nothing it could read holds a word of the question. It cannot read images, and says
 so. It writes what Nemotron writes: a thought, ``</think>``, then text or qwen3_coder XML.
 """
 
@@ -31,6 +32,15 @@ _DOC_LINE = re.compile(r"^doc=(?P<number>\d+): (?P<name>[^\n]+?): ", re.MULTILIN
 _PAGE_HEAD = re.compile(
     r"^(?:(?P<doc>[^\n]+?): )?Page (?P<page>\d+)(?: \(label [^)]*\))? text:\n", re.MULTILINE
 )
+_NO_TEXT = re.compile(
+    r"^(?:(?P<doc>[^\n]+?): )?Page (?P<page>\d+)(?: \(label [^)]*\))? has no text layer",
+    re.MULTILINE,
+)
+_NO_TEXT_LISTED = re.compile(
+    r"^doc=(?P<number>\d+): .*?no text layer on page\(s\) (?P<pages>[\d, ]+)"
+)
+_MAX_READS = 2
+"""Pages the demo reads before it answers from the best of them."""
 
 
 def _value(value: object) -> str:
@@ -100,13 +110,23 @@ def _say(request: ChatRequest, thought: str, body: str) -> str:
 
 
 def best_line(text: str, terms: list[str]) -> str:
-    """The shortest line holding the first (rarest) term that any line holds."""
+    """The line of ``text`` that best answers a question with content words ``terms``.
+
+    Among the lines holding the first term any line holds (the question's subject, as a
+    question names it first), the one holding the most of the other terms, then the shortest.
+    """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for term in terms:
         holding = [line for line in lines if term in line.lower()]
         if holding:
-            return min(holding, key=len)
+            return min(holding, key=lambda line: (-_held(line, terms), len(line)))
     return ""
+
+
+def _held(line: str, terms: list[str]) -> int:
+    """How many of ``terms`` a line holds."""
+    lower = line.lower()
+    return sum(term in lower for term in terms)
 
 
 Step = tuple[str, str, dict[str, Any]]
@@ -147,8 +167,8 @@ def _direct(request: ChatRequest) -> Step:
     )
 
 
-def _loop(request: ChatRequest, question: str) -> Step:  # one branch per situation
-    """One step of the tool loop: search, read the best hits, follow the outline, answer."""
+def _loop(request: ChatRequest, question: str) -> Step:
+    """One step of the tool loop: search, read (or look at) the best hits, answer."""
     calls = _calls(request)
     if not calls:
         return (
@@ -157,9 +177,7 @@ def _loop(request: ChatRequest, question: str) -> Step:  # one branch per situat
             {"query": " ".join(query_terms(question)) or question},
         )
     docs = _doc_numbers(request)
-    results = _tool_results(request)
     last_name, last_args = calls[-1]
-    last_result = results[-1] if results else ""
     if last_name == "view_pages" and _images_in_last_turn(request):
         pages = [int(p) for p in last_args.get("pages", [])]
         text = (
@@ -167,34 +185,80 @@ def _loop(request: ChatRequest, question: str) -> Step:  # one branch per situat
             "layer; the demo cannot read its image, so check the page."
         )
         return (
-            "The outline led me to a page without text.",
+            "The search led me to a page without text.",
             "answer",
             _answer(text, pages, found=True),
         )
+    results = _tool_results(request)
     searches = [r for (n, _), r in zip(calls, results, strict=False) if n == "search_text"]
     search = searches[-1] if searches else ""
-    hits = [
-        (docs.get(m["doc"] or "", 1), int(m["page"]), [t.strip() for t in m["terms"].split(",")])
-        for m in _HIT.finditer(search)
-    ]
-    if last_name == "read_page_text" and (head := _PAGE_HEAD.search(last_result)):
-        page, doc = int(head["page"]), docs.get(head["doc"] or "", 1)
-        terms = next((t for d, p, t in hits if (d, p) == (doc, page)), query_terms(question))
-        line = best_line(last_result[head.end() :], terms)
-        if line and len(terms) > 1:
-            cited = page if doc == 1 else f"{doc}:#{page}"
-            return f"Page {page} says it.", "answer", _answer(line, [cited], found=True)
-    read = {(int(a.get("doc") or 1), int(a["page"])) for n, a in calls if n == "read_page_text"}
-    unread = [(d, p) for d, p, _ in hits if (d, p) not in read]
-    if unread and len(read) < 2:  # noqa: PLR2004  # a demo reads at most two pages
-        doc, page = unread[0]
-        return f"Page {page} looks best; I will read it.", "read_page_text", _where(doc, page=page)
-    outline = [(docs.get(m["doc"] or "", 1), int(m["page"])) for m in _OUTLINE_HIT.finditer(search)]
-    if outline and "view_pages" not in {n for n, _ in calls}:
-        doc, page = outline[0]
-        return "No text matched, but an outline entry did.", "view_pages", _where(doc, pages=[page])
-    text = f"The document does not say: no page's text matches {question!r}."
-    return "Nothing matched.", "answer", _answer(text, [], found=False)
+    hits = [(docs.get(m["doc"] or "", 1), int(m["page"])) for m in _HIT.finditer(search)]
+    hits += [(docs.get(m["doc"] or "", 1), int(m["page"])) for m in _OUTLINE_HIT.finditer(search)]
+    read = _pages_read(results, docs)
+    terms = query_terms(question)
+    best = max(
+        ((best_line(text, terms), doc, page) for doc, page, text in read),
+        key=lambda found: _held(found[0], terms),
+        default=("", 0, 0),
+    )
+    line, doc, page = best
+    enough = line and _held(line, terms) >= min(2, len(terms))
+    looked = {(d, p) for d, p, _ in read} | _viewed(calls)
+    unread = [hit for hit in dict.fromkeys(hits) if hit not in looked]
+    if not enough and unread and len(read) < _MAX_READS:
+        doc_next, page_next = unread[0]
+        if (doc_next, page_next) in _textless(request, results, docs):
+            return (
+                f"Page {page_next} has no text; I will look at it.",
+                "view_pages",
+                _where(doc_next, pages=[page_next]),
+            )
+        return (
+            f"Page {page_next} looks best; I will read it.",
+            "read_page_text",
+            _where(doc_next, page=page_next),
+        )
+    if line:
+        cited = page if doc == 1 else f"{doc}:#{page}"
+        return f"Page {page} says it.", "answer", _answer(line, [cited], found=True)
+    why = "none of the pages I read mentions it" if read else "no page's text matches it"
+    text = f"The document does not say: {why} ({question!r})."
+    return "Nothing I could read matches.", "answer", _answer(text, [], found=False)
+
+
+def _pages_read(results: list[str], docs: dict[str, int]) -> list[tuple[int, int, str]]:
+    """(document, page, text) of every page text a tool returned so far."""
+    read = []
+    for result in results:
+        head = _PAGE_HEAD.search(result)
+        if head:
+            read.append((docs.get(head["doc"] or "", 1), int(head["page"]), result[head.end() :]))
+    return read
+
+
+def _viewed(calls: list[tuple[str, dict[str, Any]]]) -> set[tuple[int, int]]:
+    return {
+        (int(args.get("doc") or 1), int(page))
+        for name, args in calls
+        if name == "view_pages"
+        for page in args.get("pages", [])
+    }
+
+
+def _textless(
+    request: ChatRequest, results: list[str], docs: dict[str, int]
+) -> set[tuple[int, int]]:
+    """Pages the request says have no text layer (in the overview or a tool result)."""
+    pages = {
+        (docs.get(m["doc"] or "", 1), int(m["page"])) for r in results for m in _NO_TEXT.finditer(r)
+    }
+    for message in request.messages:
+        if message.get("role") == "user":
+            for match in _NO_TEXT_LISTED.finditer(_text(message.get("content"))):
+                number = int(match["number"])
+                pages |= {(number, int(p)) for p in match["pages"].split(",") if p.strip()}
+            break
+    return pages
 
 
 def _where(doc: int, **args: Any) -> dict[str, Any]:
@@ -202,17 +266,13 @@ def _where(doc: int, **args: Any) -> dict[str, Any]:
 
 
 def _final(request: ChatRequest, question: str) -> str:
-    """The no-tools final call: the best line of any page text read so far."""
+    """The no-tools final call: the best line of the page texts read so far."""
     terms = query_terms(question)
-    for result in reversed(_tool_results(request)):
-        head = _PAGE_HEAD.search(result)
-        line = best_line(result[head.end() :], terms) if head else ""
-        if head and line:
-            return _say(
-                request,
-                "Answering from what I read.",
-                f"{DEMO_PREFIX}{line}\nPages: {head['page']}",
-            )
+    read = _pages_read(_tool_results(request), _doc_numbers(request))
+    found = [(best_line(text, terms), page) for _, page, text in read]
+    line, page = max(found, key=lambda f: _held(f[0], terms), default=("", 0))
+    if line:
+        return _say(request, "Answering from what I read.", f"{DEMO_PREFIX}{line}\nPages: {page}")
     return _say(
         request,
         "I have not read anything useful.",

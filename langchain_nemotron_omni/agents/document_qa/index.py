@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.document_qa.documents import Document
 
 STORE_NAMESPACE = ("nemotron_omni", "document_index")
-_FORMAT = 2
+_FORMAT = 3
 _HASH_CHUNK = 1 << 20
 
 Source = Literal["memory", "disk", "store", "extracted"]

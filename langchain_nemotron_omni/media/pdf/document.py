@@ -77,9 +77,19 @@ def _dest_top(dest: Any, extent: tuple[float, float] | None) -> float | None:
     return min(max((top_edge - y) / (top_edge - bottom), 0.0), 1.0)
 
 
+_SOFT_HYPHEN = "\x02"
+"""What PDFium puts where a word was hyphenated across a line break ("dis\x02advantage")."""
+
+
 def clean_text(text: str) -> str:
-    r"""Page text with PDFium's ``\r\n`` line ends and runs of blanks made plain."""
-    lines = (_WHITESPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    r"""Page text with PDFium's line ends and runs of blanks made plain, hyphenated words whole.
+
+    A word broken at a line end comes back joined, with ``\x02`` where the hyphen was: it is
+    dropped, so "disadvantage" reads (and is searched) as one word. A word with a hyphen of its
+    own broken there ("Unix-alikes") loses it too; typeset text has far fewer of those.
+    """
+    text = text.replace(_SOFT_HYPHEN, "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_WHITESPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
