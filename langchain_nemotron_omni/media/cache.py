@@ -1,4 +1,4 @@
-"""A bounded, thread-safe LRU for checked and encoded media.
+"""A bounded, thread-safe LRU for checked and encoded media (on ``cachetools``).
 
 An agent re-sends its whole history on every turn; keyed by content hash, each screenshot is
 decoded, converted and base64-encoded once per process instead of once per turn.
@@ -6,10 +6,12 @@ decoded, converted and base64-encoded once per process instead of once per turn.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from cachetools import LRUCache
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -37,8 +39,12 @@ class CacheStats:
     max_bytes: int
 
 
+def _nbytes(value: Sized) -> int:
+    return value.nbytes
+
+
 class MediaCache:
-    """Least-recently-used values with a total size budget.
+    """Least-recently-used values with a total size budget, counting hits and misses.
 
     Values bigger than the whole budget are not stored (a 200 MB video would evict
     everything and then be evicted itself).
@@ -47,8 +53,7 @@ class MediaCache:
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         """Create an empty cache holding at most ``max_bytes`` (by the values' ``nbytes``)."""
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, Sized] = OrderedDict()
-        self._nbytes = 0
+        self._items: LRUCache[Hashable, Sized] = LRUCache(max_bytes, getsizeof=_nbytes)
         self._hits = 0
         self._misses = 0
         self._lock = threading.Lock()
@@ -59,31 +64,20 @@ class MediaCache:
             value = self._items.get(key)
             if value is None:
                 self._misses += 1
-                return None
-            self._items.move_to_end(key)
-            self._hits += 1
+            else:
+                self._hits += 1
             return value
 
     def put(self, key: Hashable, value: Sized) -> None:
         """Store ``value``, evicting the least recently used values to stay in budget."""
-        size = value.nbytes
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._nbytes -= old.nbytes
+        with self._lock, contextlib.suppress(ValueError):  # larger than the budget: not kept
             self._items[key] = value
-            self._nbytes += size
-            while self._nbytes > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._nbytes -= evicted.nbytes
 
     def clear(self) -> None:
         """Drop every value and reset the counters."""
         with self._lock:
             self._items.clear()
-            self._nbytes = self._hits = self._misses = 0
+            self._hits = self._misses = 0
 
     def stats(self) -> CacheStats:
         """Current counters."""
@@ -92,7 +86,7 @@ class MediaCache:
                 hits=self._hits,
                 misses=self._misses,
                 entries=len(self._items),
-                nbytes=self._nbytes,
+                nbytes=int(self._items.currsize),
                 max_bytes=self.max_bytes,
             )
 

@@ -11,10 +11,11 @@ import os
 import tempfile
 import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from cachetools import LRUCache
 
 from langchain_nemotron_omni.media import audiovisual
 from langchain_nemotron_omni.media.cache import MEDIA_CACHE, MediaCache
@@ -99,8 +100,7 @@ class _ProbeMemo:
     """What PyAV found per content hash: lets ``media_request_fields`` skip re-probing."""
 
     def __init__(self, max_entries: int = 4096) -> None:
-        self._items: OrderedDict[str, AVInfo] = OrderedDict()
-        self._max = max_entries
+        self._items: LRUCache[str, AVInfo] = LRUCache(max_entries)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> AVInfo | None:
@@ -110,9 +110,6 @@ class _ProbeMemo:
     def put(self, key: str, info: AVInfo) -> None:
         with self._lock:
             self._items[key] = info
-            self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
 
 
 PROBES = _ProbeMemo()

@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hypothesis import given
+from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_nemotron_omni.media import MediaCache, MediaOptions, image, pdf, prepare_messages
@@ -54,6 +56,35 @@ def test_replacing_a_key_updates_the_size() -> None:
     assert cache.stats().nbytes == 30
     cache.clear()
     assert cache.stats() == cache.stats().__class__(0, 0, 0, 0, 100)
+
+
+_OPS = st.lists(
+    st.tuples(st.sampled_from(["get", "put"]), st.integers(0, 5), st.integers(0, 130)),
+    max_size=60,
+)
+
+
+@given(_OPS)
+def test_any_sequence_keeps_the_budget_and_the_latest_value(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    cache = MediaCache(max_bytes=100)
+    held: dict[int, Blob] = {}  # the value each key last had, if any was small enough
+    hits = misses = 0
+    for op, key, size in ops:
+        if op == "put":
+            cache.put(key, Blob(size))
+            if size <= 100:
+                held[key] = Blob(size)
+            continue
+        got = cache.get(key)
+        hits, misses = (hits + 1, misses) if got is not None else (hits, misses + 1)
+        assert got in (None, held.get(key))  # never a stale or foreign value
+    stats = cache.stats()
+    assert stats.nbytes <= 100
+    assert (stats.hits, stats.misses) == (hits, misses)
+    if ops and ops[-1][0] == "put" and ops[-1][2] <= 100:
+        assert cache.get(ops[-1][1]) == Blob(ops[-1][2])  # the newest value is never evicted
 
 
 def _conversation(screenshot: bytes, turns: int) -> list[BaseMessage]:
