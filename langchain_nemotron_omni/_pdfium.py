@@ -2,13 +2,17 @@
 
 PDFium is not thread-safe, and pypdfium2 leaves serialising calls to its users: every use of
 PDFium in this package (the media layer's page images, the document-QA agent's reading) holds
-:data:`PDFIUM_LOCK`. Long documents are rendered in worker processes instead, each with its own
-PDFium. The worker is this small module run as a program, so a worker imports only it,
-pypdfium2 and Pillow (about 0.15 s), not the rest of the package or the caller's program.
+:data:`PDFIUM_LOCK`. Long documents are rendered in worker processes too, each with its own
+PDFium, while this process renders its share. The worker is this small module run as a
+program, so a worker imports only it, pypdfium2 and Pillow (about 0.15 s), not the rest of the
+package or the caller's program.
 
-Page images are JPEG by default: at quality 90 without chroma subsampling text stays as legible
-as in a PNG of the same page, at about the same size, for a fifth of the encoding time (see
-``docs/document-qa.md``).
+Page images are JPEG by default, at quality 90 (colour pages without chroma subsampling): text
+reads as well as in a PNG of the same page (OCR finds the same words), at about the same size,
+for a fraction of the encoding time. A page with no colour at all is encoded as a greyscale
+JPEG, a third of the data to compress. Pages are drawn straight into a 32-bit RGB buffer that
+Pillow reads in place, so no pixel is copied between rendering and encoding. See
+``docs/document-qa.md``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ PDFIUM_LOCK = threading.RLock()
 
 ImageFormat = Literal["jpeg", "png"]
 JPEG_QUALITY = 90
+_PROBE_SHRINK = 4
+"""The colour probe renders a page at a quarter of the resolution asked for."""
 POINTS_PER_INCH = 72.0
 PARALLEL_MIN_PAGES = 12
 """Fewer pages than this render in-process: a worker's start-up would cost more than it saves."""
@@ -73,13 +79,30 @@ def render_scale(width_pt: float, height_pt: float, dpi: float, max_pixels: int)
     return scale
 
 
+def colourless(image: Image.Image) -> bool:
+    """Whether an image shows no colour (every pixel grey, or the image is greyscale)."""
+    if image.mode in {"1", "L", "LA", "I", "F", "I;16"}:
+        return True
+    saturation = image.convert("RGB").convert("HSV").getchannel(1)
+    return int(saturation.getextrema()[1]) == 0  # type: ignore[arg-type]
+
+
 def encode(image: Image.Image, fmt: ImageFormat) -> tuple[bytes, str]:
-    """The image as JPEG (quality 90, no chroma subsampling) or PNG bytes, and its MIME type."""
+    """The image as JPEG (quality 90; greyscale when it has no colour) or PNG, and its MIME type."""
+    if fmt == "jpeg" and image.mode != "L" and colourless(image):
+        image = image.convert("L")
+    return _save(image, fmt)
+
+
+def _save(image: Image.Image, fmt: ImageFormat) -> tuple[bytes, str]:
     out = io.BytesIO()
     if fmt == "jpeg":
-        image.convert("RGB").save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
+        if image.mode not in {"L", "RGB", "RGBX"}:
+            image = image.convert("RGB")
+        # subsampling=0: colour edges as sharp as the luma (it is ignored for greyscale).
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
         return out.getvalue(), "image/jpeg"
-    image.save(out, format="PNG")
+    (image.convert("RGB") if image.mode == "RGBX" else image).save(out, format="PNG")
     return out.getvalue(), "image/png"
 
 
@@ -105,16 +128,40 @@ def render_page(
     scale = render_scale(width * (x1 - x0), height * (y1 - y0), dpi, max_pixels)
     # PDFium crops in points after rotation: (left, bottom, right, top) cut away.
     crop = (x0 * width, (1 - y1) * height, (1 - x1) * width, y0 * height)
-    bitmap = page.render(scale=scale, crop=crop)
+    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+    # A page with no colour is drawn and encoded as greyscale (a third of the pixels). A
+    # render at a quarter of the resolution (a sixteenth of the work) tells: PDFium draws
+    # even a hairline or a 6 pt word at least a pixel wide, in its colour.
+    grey = fmt == "jpeg" and _page_colourless(page, scale / _PROBE_SHRINK, crop, pdfium_c)
+    if grey:
+        bitmap = page.render(scale=scale, crop=crop, grayscale=True)
+    else:  # 32-bit RGBX: Pillow reads the buffer in place (BGR or 24-bit RGB is copied)
+        bitmap = page.render(
+            scale=scale,
+            crop=crop,
+            rev_byteorder=True,
+            force_bitmap_format=pdfium_c.FPDFBitmap_BGRx,
+        )
     try:
         image = bitmap.to_pil()
+        data, mime = _save(image, fmt)  # before the buffer under the image is freed
     finally:
         bitmap.close()
-    data, mime = encode(image, fmt)
     return PageImage(data, mime, image.width, image.height, scale * POINTS_PER_INCH)
 
 
-def _render_pages(  # noqa: PLR0913, PLR0917  # a process-pool task: positional
+def _page_colourless(page: Any, scale: float, crop: tuple[float, ...], pdfium_c: Any) -> bool:
+    bitmap = page.render(
+        scale=scale, crop=crop, rev_byteorder=True, force_bitmap_format=pdfium_c.FPDFBitmap_BGRx
+    )
+    try:
+        return colourless(bitmap.to_pil())
+    finally:
+        bitmap.close()
+
+
+def _render_pages(  # noqa: PLR0913, PLR0917  # a worker's job: positional
     source: str | bytes,
     password: str | None,
     indices: Sequence[int],
@@ -122,22 +169,35 @@ def _render_pages(  # noqa: PLR0913, PLR0917  # a process-pool task: positional
     max_pixels: int,
     fmt: ImageFormat,
 ) -> list[PageImage]:
-    """Open the PDF and render ``indices`` (in a worker process, or in-process under the lock)."""
+    """Open the PDF and render ``indices``, taking the lock page by page (others may cut in)."""
     import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
     with PDFIUM_LOCK:
         document = pdfium.PdfDocument(source, password=password)
-        try:
-            out = []
-            for index in indices:
+    try:
+        out = []
+        for index in indices:
+            with PDFIUM_LOCK:
                 page = document[index]
                 try:
                     out.append(render_page(page, dpi, max_pixels=max_pixels, fmt=fmt))
                 finally:
                     page.close()
-            return out
-        finally:
+        return out
+    finally:
+        with PDFIUM_LOCK:
             document.close()
+
+
+def _start_worker(job: tuple[object, ...]) -> tuple[subprocess.Popen[bytes], bytes]:
+    """A ``python -m langchain_nemotron_omni._pdfium`` process for one job (not yet sent)."""
+    process = subprocess.Popen(  # noqa: S603  # this interpreter, this module
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, pickle.dumps(job)
 
 
 def _in_workers(  # noqa: PLR0913, PLR0917
@@ -147,31 +207,25 @@ def _in_workers(  # noqa: PLR0913, PLR0917
     dpi: float,
     max_pixels: int,
     fmt: ImageFormat,
-) -> list[PageImage] | None:
-    """Render each chunk in a fresh ``python -m langchain_nemotron_omni._pdfium`` process.
+) -> list[PageImage]:
+    """Render the first chunk here and each other one in a fresh worker process, at once.
 
     Plain subprocesses rather than ``multiprocessing``: a spawned pool re-imports the caller's
     main module in every worker (seconds for an application; breaks scripts without a main
     guard), and forking a threaded process (a LangGraph server) is unsafe. A worker imports
-    only this module, pypdfium2 and Pillow. Returns None when a worker fails (the caller then
-    renders in-process, with the error it raises there).
+    only this module, pypdfium2 and Pillow (about 0.15 s), so this process renders its share
+    while they start. A chunk whose worker fails is rendered here, with the error it raises.
     """
-    processes = []
-    for chunk in chunks:
-        job = pickle.dumps((source, password, chunk, dpi, max_pixels, fmt))
-        process = subprocess.Popen(  # noqa: S603  # this interpreter, this module
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        processes.append((process, job))
-    with ThreadPoolExecutor(len(processes)) as threads:
-        outputs = list(threads.map(lambda pj: pj[0].communicate(pj[1])[0], processes))
-    if any(process.returncode for process, _ in processes):
-        return None
-    # Plain tuples: in the worker this module is __main__, so its classes do not unpickle.
-    return [PageImage(*fields) for output in outputs for fields in pickle.loads(output)]  # noqa: S301
+    started = [_start_worker((source, password, c, dpi, max_pixels, fmt)) for c in chunks[1:]]
+    with ThreadPoolExecutor(max(len(started), 1)) as threads:
+        outputs = threads.map(lambda pj: pj[0].communicate(pj[1])[0], started)
+        images = _render_pages(source, password, chunks[0], dpi, max_pixels, fmt)
+        for chunk, (process, _), output in zip(chunks[1:], started, outputs, strict=True):
+            if process.returncode:
+                images += _render_pages(source, password, chunk, dpi, max_pixels, fmt)
+            else:  # plain tuples: in a worker this module is __main__ (its classes won't load)
+                images += [PageImage(*fields) for fields in pickle.loads(output)]  # noqa: S301
+    return images
 
 
 def worker_count() -> int:
@@ -198,15 +252,14 @@ def render_many(  # noqa: PLR0913
         max_pixels: Pixel budget per page.
         fmt: ``"jpeg"`` or ``"png"``.
         password: The PDF's password, if any.
-        workers: Processes to use (default: the usable CPUs); 1 renders in this process.
+        workers: Processes to use, this one included (default: the usable CPUs); 1 renders
+            in this process only.
     """
     workers = worker_count() if workers is None else workers
     if workers > 1 and len(indices) >= PARALLEL_MIN_PAGES and isinstance(source, str):
         size = math.ceil(len(indices) / workers)
         chunks = [list(indices[i : i + size]) for i in range(0, len(indices), size)]
-        images = _in_workers(source, password, chunks, dpi, max_pixels, fmt)
-        if images is not None:
-            return images
+        return _in_workers(source, password, chunks, dpi, max_pixels, fmt)
     return _render_pages(source, password, indices, dpi, max_pixels, fmt)
 
 

@@ -101,6 +101,50 @@ def test_render_sizes_follow_dpi_and_crop(report: tuple[PdfDocument, ReportLayou
     assert capped.dpi < 1200
 
 
+def test_pages_without_colour_are_sent_grey_and_any_colour_keeps_them_rgb(tmp_path: Path) -> None:
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
+
+    path = tmp_path / "colours.pdf"
+    canvas = Canvas(str(path), pagesize=(612, 792))
+    marks = {
+        "black text and grey rules": None,
+        "one line of 6 pt red text": ("text", (0.8, 0.0, 0.0)),
+        "a hairline in blue": ("line", (0.0, 0.0, 0.9)),
+        "a pale yellow highlight": ("rect", (1.0, 1.0, 0.85)),
+    }
+    for title, mark in marks.items():
+        canvas.setFont("Helvetica", 11)
+        canvas.drawString(72, 700, title)
+        canvas.setStrokeGray(0.5)
+        canvas.line(72, 690, 540, 690)
+        if mark is not None:
+            kind, rgb = mark
+            canvas.setFillColorRGB(*rgb)
+            canvas.setStrokeColorRGB(*rgb)
+            if kind == "text":
+                canvas.setFont("Helvetica", 6)
+                canvas.drawString(300, 300, "overdue")
+            elif kind == "line":
+                canvas.setLineWidth(0.25)
+                canvas.line(72, 400, 540, 400)
+            else:
+                canvas.rect(72, 500, 200, 14, stroke=0, fill=1)
+        canvas.showPage()
+    canvas.save()
+    with PdfDocument(path) as doc:
+        modes = []
+        for index in range(doc.page_count):
+            page = doc.render(index, 144)
+            with Image.open(io.BytesIO(page.data)) as image:
+                modes.append((image.format, image.mode, image.size == (page.width, page.height)))
+    assert modes == [
+        ("JPEG", "L", True),
+        ("JPEG", "RGB", True),
+        ("JPEG", "RGB", True),
+        ("JPEG", "RGB", True),
+    ]
+
+
 def test_the_crop_shows_the_right_region(report: tuple[PdfDocument, ReportLayout]) -> None:
     doc, layout = report
     # The scan's red stamp sits in its lower right; the upper left has none.

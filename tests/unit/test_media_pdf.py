@@ -24,6 +24,8 @@ from tests import media_samples as ms
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from langchain_nemotron_omni.media.pdf import ImageFormat
+
 
 def test_render_all_pages_at_the_requested_dpi(tmp_path: Path) -> None:
     path = ms.write_pdf(tmp_path / "a.pdf", ["One", "Two", "Three"])
@@ -39,11 +41,15 @@ def test_render_all_pages_at_the_requested_dpi(tmp_path: Path) -> None:
         assert (image.format, png.mime) == ("PNG", "image/png")
 
 
-def test_long_documents_render_in_worker_processes_identically(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+def test_long_documents_render_in_worker_processes_identically(
+    tmp_path: Path, fmt: ImageFormat
+) -> None:
     path = ms.write_pdf(tmp_path / "long.pdf", [f"Page {n}" for n in range(1, 15)])
-    parallel = render_pages(path, dpi=36, fmt="png")  # 14 pages: rendered by workers
-    serial = [render_pages(path, pages=n, dpi=36, fmt="png")[0] for n in range(1, 15)]
+    parallel = render_pages(path, dpi=36, fmt=fmt)  # 14 pages: here and in a worker at once
+    serial = [render_pages(path, pages=n, dpi=36, fmt=fmt)[0] for n in range(1, 15)]
     assert [p.data for p in parallel] == [p.data for p in serial]
+    assert [p.number for p in parallel] == list(range(1, 15))
 
 
 def test_page_selection_and_labels(tmp_path: Path) -> None:
