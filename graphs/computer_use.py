@@ -13,8 +13,8 @@ or ``{"approve": false, "reason": "..."}``. Each run starts its own headless Chr
 Xvfb desktop with ``"environment": "desktop"``) and stops it when the run ends, fails or is
 cancelled, when its thread is deleted, or when it has waited at an interrupt longer than
 ``NEMOTRON_OMNI_ENVIRONMENT_IDLE_SECONDS`` (a resumed run gets a new one and looks again
-before acting). With ``NEMOTRON_OMNI_BROWSER_CDP_URL`` (or ``NEMOTRON_OMNI_BROWSER_WS_ENDPOINT``)
-runs get a browser context in a Chromium running elsewhere, and the server runs no browser.
+before acting). With ``NEMOTRON_OMNI_BROWSER_CDP_URL`` runs get a browser context in a
+Chromium running elsewhere, and the server runs no browser.
 Screenshots go to the server's store; the state keeps references. Each step is a ``custom``
 stream event (``stream_mode="custom"``).
 """
@@ -49,7 +49,6 @@ def make_computer(settings: ComputerUseSettings) -> AbstractContextManager[Compu
         viewport=(settings.viewport_width or 1280, settings.viewport_height or 720),
         allowed_domains=settings.allowed_domains,
         cdp_url=DEPLOYMENT.browser_cdp_url,
-        ws_endpoint=DEPLOYMENT.browser_ws_endpoint,
     )
 
 

@@ -1,4 +1,6 @@
-"""Environments the agent starts are closed whenever their run no longer needs them.
+"""Environments the agent starts are closed whenever their run no longer needs them, in
+process (the served graph's lifecycle, idle limit included, is tested under ``langgraph dev``
+in ``test_computer_use_server.py``).
 
 Real Chromium, real HTTP to the scripted model; Chromium processes are counted by the tag
 each test puts in the environment the browsers inherit.
@@ -14,7 +16,6 @@ from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.computer_use import (
@@ -86,31 +87,6 @@ def test_closed_when_the_run_ends_or_fails(site: Site, tag: str) -> None:
             agent.invoke({"task": "Look."}, _config("fails"))
         wait_for(lambda: not chromium_processes(tag), 10, "the failed run's browser closed")
     assert len(pool) == 0
-
-
-def test_idle_at_an_interrupt_closes_and_resume_replans_on_a_new_browser(
-    site: Site, tag: str
-) -> None:
-    pool = SessionPool(idle_seconds=1.0, check_seconds=0.2)
-    script = SignUp(name="Idle", password="pw-idle")
-    with FakeNemotronServer(script) as model:
-        agent = _agent(model, pool, site)
-        config = _config("idle")
-        paused = agent.invoke({"task": "Sign up."}, config)
-        assert paused["__interrupt__"][0].value["reason"] == "types into a password field"
-        assert chromium_processes(tag)
-        wait_for(lambda: not chromium_processes(tag), 10, "the waiting run's browser closed")
-        # The approval was for a screen that is gone: nothing is typed, the model looks again.
-        state = agent.invoke(Command(resume={"approve": True}), config)
-        while "__interrupt__" in state:
-            state = agent.invoke(Command(resume={"approve": True}), config)
-        requests = list(model.requests)
-    assert state["outcome"]["status"] == "success"
-    assert script.replans == [3]
-    told = [m["content"] for m in requests[2].messages if m["role"] == "tool"][-1]
-    assert "the environment was restarted" in told
-    assert "/welcome?name=Idle&password=pw-idle" in site.paths
-    assert chromium_processes(tag) == []
 
 
 def test_deleted_thread_closes_its_waiting_environment(site: Site, tag: str) -> None:

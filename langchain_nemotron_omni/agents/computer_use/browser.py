@@ -7,9 +7,9 @@ any thread.
 
 The system Chromium is used (``/usr/bin/chromium`` by default): this class never downloads a
 browser. It can also drive a Chromium that runs elsewhere (``cdp_url``: its DevTools
-endpoint; ``ws_endpoint``: a Playwright browser server), so a deployment's API workers need
-no browser of their own: each run then gets its own browser context (cookies, tabs) in the
-remote browser, closed when the run ends; the remote browser keeps running.
+endpoint), so a deployment's API workers need no browser of their own: each run then gets its
+own browser context (cookies, tabs) in the remote browser, closed when the run ends; the
+remote browser keeps running.
 
 With ``user_data_dir`` the browser keeps its profile (cookies, local storage) in a folder, so
 a run resumed in a new process finds the sites it was logged in to.
@@ -82,7 +82,6 @@ class PlaywrightBrowser:
         settle_seconds: float = 0.25,
         timeout_seconds: float = 30.0,
         cdp_url: str | None = None,
-        ws_endpoint: str | None = None,
         user_data_dir: str | Path | None = None,
     ) -> None:
         """Configure the browser; :meth:`start` (or ``with``) launches it.
@@ -98,15 +97,13 @@ class PlaywrightBrowser:
             timeout_seconds: Limit for page loads and each browser call.
             cdp_url: Connect to a running Chromium's DevTools endpoint
                 (``http://host:9222``) instead of launching one.
-            ws_endpoint: Connect to a Playwright browser server (``ws://host:port/...``)
-                instead of launching one.
             user_data_dir: Keep the browser profile in this folder (local launches only).
 
         Raises:
-            ValueError: More than one of ``cdp_url``, ``ws_endpoint`` and ``user_data_dir``.
+            ValueError: Both ``cdp_url`` and ``user_data_dir`` (a remote browser has its own).
         """
-        if sum(x is not None for x in (cdp_url, ws_endpoint, user_data_dir)) > 1:
-            msg = "give one of cdp_url, ws_endpoint and user_data_dir"
+        if cdp_url is not None and user_data_dir is not None:
+            msg = "give cdp_url or user_data_dir, not both: a remote browser keeps its own profile"
             raise ValueError(msg)
         self.start_url = start_url
         self.viewport = viewport
@@ -116,7 +113,6 @@ class PlaywrightBrowser:
         self.settle_seconds = settle_seconds
         self.timeout_seconds = timeout_seconds
         self.cdp_url = cdp_url
-        self.ws_endpoint = ws_endpoint
         self.user_data_dir = Path(user_data_dir) if user_data_dir is not None else None
         self._executor: BrowserThread | None = None
         self._playwright: Playwright | None = None
@@ -166,8 +162,7 @@ class PlaywrightBrowser:
         self.stop()
 
     def _start(self) -> None:
-        local = self.cdp_url is None and self.ws_endpoint is None
-        if local and not Path(self.executable_path).is_file():
+        if self.cdp_url is None and not Path(self.executable_path).is_file():
             msg = (
                 f"no Chromium at {self.executable_path}: install the system package "
                 "(apt-get install chromium) or pass executable_path=; browsers are never "
@@ -183,7 +178,7 @@ class PlaywrightBrowser:
         try:
             self._context = self._open_context()
         except Error as exc:
-            where = self.cdp_url or self.ws_endpoint or self.executable_path
+            where = self.cdp_url or self.executable_path
             msg = f"could not start or reach the browser at {where}: {exc.message.splitlines()[0]}"
             raise EnvironmentStartError(msg) from None
         self._context.set_default_timeout(self.timeout_seconds * 1000)
@@ -203,8 +198,6 @@ class PlaywrightBrowser:
         timeout = self.timeout_seconds * 1000
         if self.cdp_url is not None:
             self._browser = playwright.chromium.connect_over_cdp(self.cdp_url, timeout=timeout)
-        elif self.ws_endpoint is not None:
-            self._browser = playwright.chromium.connect(self.ws_endpoint, timeout=timeout)
         elif self.user_data_dir is not None:
             self.user_data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             return playwright.chromium.launch_persistent_context(

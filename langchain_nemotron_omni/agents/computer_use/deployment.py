@@ -6,7 +6,6 @@ keep browsers open longer than the deployment allows.
 
 - ``NEMOTRON_OMNI_BROWSER_CDP_URL``: drive a Chromium running elsewhere over CDP
   (``http://browser:9222``);
-- ``NEMOTRON_OMNI_BROWSER_WS_ENDPOINT``: or a Playwright browser server (``ws://...``);
 - ``NEMOTRON_OMNI_ENVIRONMENT_IDLE_SECONDS``: close an environment a run left waiting at an
   interrupt this long (600);
 - ``NEMOTRON_OMNI_ENVIRONMENT_MAX_LIVE``: most environments open at once per process (8);
@@ -40,7 +39,6 @@ DEFAULT_CHECK_SECONDS = 15.0
 
 _VARIABLES = {
     "browser_cdp_url": "NEMOTRON_OMNI_BROWSER_CDP_URL",
-    "browser_ws_endpoint": "NEMOTRON_OMNI_BROWSER_WS_ENDPOINT",
     "idle_seconds": "NEMOTRON_OMNI_ENVIRONMENT_IDLE_SECONDS",
     "max_live": "NEMOTRON_OMNI_ENVIRONMENT_MAX_LIVE",
     "check_seconds": "NEMOTRON_OMNI_ENVIRONMENT_CHECK_SECONDS",
@@ -52,7 +50,6 @@ class EnvironmentDeployment(BaseModel):
 
     Attributes:
         browser_cdp_url: A remote Chromium's DevTools endpoint; None starts Chromium locally.
-        browser_ws_endpoint: A Playwright browser server's endpoint (instead of CDP).
         idle_seconds: Close an environment no run has held for this long.
         max_live: Most environments open at once in one process.
         check_seconds: How often a waiting run's thread is looked up (deleted threads).
@@ -61,12 +58,11 @@ class EnvironmentDeployment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     browser_cdp_url: str | None = None
-    browser_ws_endpoint: str | None = None
     idle_seconds: PositiveFloat = DEFAULT_IDLE_SECONDS
     max_live: PositiveInt = DEFAULT_MAX_LIVE
     check_seconds: PositiveFloat = DEFAULT_CHECK_SECONDS
 
-    @field_validator("browser_cdp_url", "browser_ws_endpoint")
+    @field_validator("browser_cdp_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
         if value is None:
@@ -97,8 +93,4 @@ class EnvironmentDeployment(BaseModel):
             )
             msg = f"invalid computer-use deployment settings: {problems}"
             raise DeploymentConfigError(msg) from None
-        if settings.browser_cdp_url and settings.browser_ws_endpoint:
-            names = f"{_VARIABLES['browser_cdp_url']} and {_VARIABLES['browser_ws_endpoint']}"
-            msg = f"set only one of {names}"
-            raise DeploymentConfigError(msg)
         return settings
