@@ -121,8 +121,8 @@ def _reopen(computer: Computer, state: Mapping[str, Any], settings: ComputerUseS
         return
     try:
         computer.navigate(url)
-    except Exception:
-        logger.exception("could not reopen %s after restarting the browser", url)
+    except Exception as exc:  # noqa: BLE001  # the model sees where the browser is instead
+        logger.warning("could not reopen %s after restarting the browser: %s", url, exc)
 
 
 def _thread_watch() -> ThreadWatch | None:
