@@ -198,13 +198,15 @@ class ChatNemotronOmni(AttemptRunner):
         for key in OWN_KEYWORDS:
             kwargs.pop(key, None)
         # Media first: LangChain's own conversion raises on video blocks and audio URLs.
+        prompt = self._convert_input(input_)
+        given = prompt.to_messages()
         messages = prepare_messages(
-            self._convert_input(input_).to_messages(),
-            provider=self.spec,
-            options=plan.media,
-            model=self.model_name,
+            given, provider=self.spec, options=plan.media, model=self.model_name
         )
-        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
+        unchanged = all(a is b for a, b in zip(messages, given, strict=True))
+        payload = super()._get_request_payload(
+            prompt if unchanged else messages, stop=stop, **kwargs
+        )
         return render_payload(plan, payload, messages)
 
     # ---------------------------------------------------------------- response side

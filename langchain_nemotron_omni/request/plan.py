@@ -124,11 +124,16 @@ def user_extra_body(model: PlannedModel, kwargs: Mapping[str, Any]) -> dict[str,
     Thinking switches given as keywords (``model_kwargs`` or call) are lifted in below the
     explicit ``extra_body``s, which is where the request body will carry them too.
     """
-    lifted: dict[str, Any] = {}
-    for source in (model.model_kwargs, kwargs):
-        lifted = deep_merge(lifted, {k: source[k] for k in _THINKING_FIELDS if k in source})
-    merged = deep_merge(model.model_kwargs.get("extra_body") or {}, model.extra_body or {})
-    return deep_merge(lifted, deep_merge(merged, kwargs.get("extra_body") or {}))
+    layers: list[Mapping[str, Any] | None] = [
+        {k: source[k] for k in _THINKING_FIELDS if k in source}
+        for source in (model.model_kwargs, kwargs)
+    ]
+    layers += [model.model_kwargs.get("extra_body"), model.extra_body, kwargs.get("extra_body")]
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if layer:  # most calls set none of them
+            merged = deep_merge(merged, layer)
+    return merged
 
 
 def effective_thinking(spec: ProviderSpec, extra_body: Mapping[str, Any], default: bool) -> bool:  # noqa: FBT001
