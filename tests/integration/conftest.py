@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain_tests.conftest import base_vcr_config
+
+from tests.computer_use_support import Site, serve_site
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     """Cassettes match on path and body: the loopback server's port changes every run."""
     return {**base_vcr_config(), "match_on": ["method", "path", "body"]}
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    """The computer-use test site, one per test module (its load log is the module's own)."""
+    with serve_site() as served:
+        yield served

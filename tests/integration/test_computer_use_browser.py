@@ -33,16 +33,9 @@ from tests.computer_use_support import (
     SUBMIT_AFTER_SCROLL,
     VIEWPORT,
     Site,
-    serve_site,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 @pytest.fixture(scope="module")

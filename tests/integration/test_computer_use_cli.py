@@ -36,19 +36,12 @@ from tests.computer_use_support import (
     PASSWORD_FIELD,
     SignUp,
     Site,
-    serve_site,
     wait_for,
 )
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 @pytest.fixture(scope="module")

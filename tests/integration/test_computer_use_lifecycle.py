@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -35,17 +34,10 @@ from tests.computer_use_support import (
     SignUp,
     Site,
     chromium_processes,
-    serve_site,
     wait_for,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 @pytest.fixture

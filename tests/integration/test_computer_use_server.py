@@ -35,7 +35,6 @@ from tests.computer_use_support import (
     SignUp,
     Site,
     chromium_processes,
-    serve_site,
     wait_for,
 )
 from tests.integration.langgraph_dev import langgraph_dev
@@ -83,12 +82,6 @@ def _grace(request: ChatRequest) -> str:
     }  # fmt: skip
     name, args = plan[min(step, 3)]
     return f"Step {step}.\n</think>\n{render_tool_call_xml(name, args)}"
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 Server = tuple[SyncLangGraphClient, FakeNemotronServer, str]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from langchain_nemotron_omni.agents.common import emit
 from langchain_nemotron_omni.agents.computer_use.actions import Click, Drag, MoveTo, Scroll
 from langchain_nemotron_omni.agents.computer_use.coordinates import to_pixels
+from langchain_nemotron_omni.agents.computer_use.history import thought_of
 from langchain_nemotron_omni.agents.computer_use.masking import mask_secrets
 
 if TYPE_CHECKING:
@@ -86,12 +87,6 @@ def marker(action: Action, computer: Computer, mode: CoordinateMode) -> Marker |
     return None
 
 
-def thought_of(reply: BaseMessage) -> str:
-    """The model's reasoning for a step (its text when the server sent no reasoning)."""
-    reasoning = reply.additional_kwargs.get("reasoning_content")
-    return str(reasoning).strip() if reasoning else reply.text.strip()
-
-
 def run_started(session: str, task: str, screen: Screen, shot: ScreenshotRef) -> None:
     """The environment is up and the first screenshot taken."""
     send(
@@ -121,7 +116,9 @@ def step_planned(  # noqa: PLR0913  # one field each
         "step",
         session,
         step=step,
-        thought=thought_of(reply),
+        # The step log's thought; a reply with neither reasoning nor a thought section
+        # (instruct mode, browser) shows its text, which is then the thought.
+        thought=thought_of(reply) or reply.text.strip(),
         actions=[{"tool": a["tool"], "summary": a["summary"], "error": a["error"]} for a in plan],
         screenshot=shot["ref"] if shot else None,
         model_seconds=round(seconds, 3),
