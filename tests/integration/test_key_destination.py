@@ -7,11 +7,7 @@ to be built, and nothing reaches the server; a key passed explicitly is the owne
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -19,100 +15,63 @@ from pydantic import SecretStr
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.errors import KeyDestinationError
 from langchain_nemotron_omni.providers import BASE_URL_ENV, PROVIDERS
+from tests.capture_server import CaptureServer
 
 SECRET = "sk-hosted-secret-0123456789"
 HOSTED = [name for name, spec in PROVIDERS.items() if spec.key_required]
 
 
-class Capture:
-    """Records the headers of every request; answers like a Chat Completions server."""
-
-    def __init__(self) -> None:
-        self.headers: list[dict[str, str]] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-            def do_POST(self) -> None:
-                capture.headers.append({k.lower(): v for k, v in self.headers.items()})
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                body = json.dumps(
-                    {
-                        "id": "x",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": "m",
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": "ok"},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-
 @pytest.fixture
-def capture() -> Iterator[Capture]:
-    server = Capture()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+def capture() -> Iterator[CaptureServer]:
+    with CaptureServer() as server:
+        yield server
+
+
+def _authorizations(capture: CaptureServer) -> list[str]:
+    return [
+        value
+        for request in capture.requests
+        for name, value in request["headers"].items()
+        if name.lower() == "authorization"
+    ]
 
 
 @pytest.mark.parametrize("provider", HOSTED)
 def test_an_environment_key_is_not_sent_to_another_base_url(
-    provider: str, capture: Capture, monkeypatch: pytest.MonkeyPatch
+    provider: str, capture: CaptureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     variable = PROVIDERS[provider].key_env  # type: ignore[index]
     assert variable is not None
     monkeypatch.setenv(variable, SECRET)
     with pytest.raises(KeyDestinationError) as caught:
-        ChatNemotronOmni(provider=provider, base_url=capture.url, max_retries=0)
+        ChatNemotronOmni(provider=provider, base_url=capture.base_url, max_retries=0)
     message = str(caught.value)
     assert variable in message
-    assert capture.url in message
+    assert capture.base_url in message
     assert "api_key=" in message
     assert SECRET not in message
-    assert capture.headers == []
+    assert capture.requests == []
 
 
 def test_nor_to_the_base_url_the_environment_names(
-    capture: Capture, monkeypatch: pytest.MonkeyPatch
+    capture: CaptureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NVIDIA_API_KEY", SECRET)
-    monkeypatch.setenv(BASE_URL_ENV, capture.url)
+    monkeypatch.setenv(BASE_URL_ENV, capture.base_url)
     with pytest.raises(KeyDestinationError, match="NVIDIA_API_KEY"):
         ChatNemotronOmni(provider="nvidia")
-    assert capture.headers == []
+    assert capture.requests == []
 
 
 def test_an_explicit_key_goes_where_its_owner_sends_it(
-    capture: Capture, monkeypatch: pytest.MonkeyPatch
+    capture: CaptureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NVIDIA_API_KEY", SECRET)
     llm = ChatNemotronOmni(
-        provider="nvidia", base_url=capture.url, api_key="owner-key", model="m", max_retries=0
+        provider="nvidia", base_url=capture.base_url, api_key="owner-key", model="m", max_retries=0
     )
-    assert llm.invoke("Hi").content == "ok"
-    assert [h["authorization"] for h in capture.headers] == ["Bearer owner-key"]
+    assert llm.invoke("Hi").content == "captured"
+    assert _authorizations(capture) == ["Bearer owner-key"]
 
 
 @pytest.mark.parametrize("provider", HOSTED)
@@ -128,9 +87,9 @@ def test_the_providers_own_endpoint_gets_its_key(
 
 
 def test_a_self_hosted_servers_key_follows_its_base_url(
-    capture: Capture, monkeypatch: pytest.MonkeyPatch
+    capture: CaptureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VLLM_API_KEY", "local-key")
-    llm = ChatNemotronOmni(base_url=capture.url, model="m", max_retries=0)
+    llm = ChatNemotronOmni(base_url=capture.base_url, model="m", max_retries=0)
     llm.invoke("Hi")
-    assert [h["authorization"] for h in capture.headers] == ["Bearer local-key"]
+    assert _authorizations(capture) == ["Bearer local-key"]
