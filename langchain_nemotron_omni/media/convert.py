@@ -10,9 +10,7 @@ Every media block or part comes out as an ``image_url``, ``video_url``, ``audio_
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage
 
@@ -29,6 +27,7 @@ from langchain_nemotron_omni.media.options import (
     DEFAULT_VIDEO_NUM_FRAMES,
     MediaOptions,
 )
+from langchain_nemotron_omni.media.parts import BlockKind, MediaItem, local_media, parse_part
 from langchain_nemotron_omni.media.prepare import (
     PROBES,
     Modality,
@@ -40,165 +39,19 @@ from langchain_nemotron_omni.media.rules import MediaRules, rules_for
 from langchain_nemotron_omni.media.source import (
     LocalMedia,
     is_remote_url,
-    parse_data_uri,
     path_from_file_url,
 )
 from langchain_nemotron_omni.profiles import get_profile
 from langchain_nemotron_omni.providers import OMNI_MODEL_CATALOG
 
 if TYPE_CHECKING:
-    from langchain_nemotron_omni.media.access import FileAccess
+    from collections.abc import Iterator, Mapping, Sequence
+
     from langchain_nemotron_omni.media.cache import MediaCache
     from langchain_nemotron_omni.providers import ProviderSpec
 
-BlockKind = Literal["image", "video", "audio", "file"]
-_RAW_PARTS: dict[str, BlockKind] = {
-    "image_url": "image",
-    "video_url": "video",
-    "audio_url": "audio",
-    "input_audio": "audio",
-}
-# input_audio formats, and vLLM's data:audio/<format> reading of them.
-_AUDIO_FORMAT_MIME = {
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "mpeg": "audio/mpeg",
-    "flac": "audio/flac",
-    "ogg": "audio/ogg",
-    "aac": "audio/aac",
-}
 _MIME_AUDIO_FORMAT = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/flac": "flac"}
 _PROFILE_FLAGS = {"image": "image_inputs", "video": "video_inputs", "audio": "audio_inputs"}
-
-
-@dataclass
-class _Item:
-    """A media block or part, whatever its shape."""
-
-    kind: BlockKind
-    what: str
-    url: str | None = None
-    b64: str | None = None
-    mime_type: str | None = None
-    file_id: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    part_keys: dict[str, Any] = field(default_factory=dict)
-    """Keys kept from a raw part (``uuid``...)."""
-    inner_keys: dict[str, Any] = field(default_factory=dict)
-    """Keys kept from a raw part's inner object (``detail``...)."""
-    raw: bool = False
-    """Given as an OpenAI-style part (the server's own format) rather than a block."""
-    malformed: str | None = None
-    """The part type, when the part lacks the fields its type needs."""
-
-
-def _filename(part: Mapping[str, Any]) -> str | None:
-    for holder in (part, part.get("extras") or {}, part.get("metadata") or {}):
-        name = holder.get("filename") if isinstance(holder, Mapping) else None
-        if isinstance(name, str) and name:
-            return name
-    return None
-
-
-def _parse_block(part: Mapping[str, Any]) -> _Item | None:
-    """A v1 or v0 data block (``image``/``video``/``audio``/``file``), or ``None``."""
-    kind: BlockKind = part["type"]
-    extras = part.get("extras") if isinstance(part.get("extras"), dict) else {}
-    item = _Item(kind, "", extras=dict(extras or {}), mime_type=part.get("mime_type"))
-    source_type = part.get("source_type")
-    if source_type is not None:  # v0 blocks
-        if source_type == "url":
-            item.url = part.get("url")
-        elif source_type == "base64":
-            item.b64 = part.get("data")
-        elif source_type == "id":
-            item.file_id = part.get("id")
-        else:
-            return None  # e.g. plain-text file blocks: LangChain's to handle
-    elif any(key in part for key in ("url", "base64", "file_id")):
-        item.url, item.b64, item.file_id = part.get("url"), part.get("base64"), part.get("file_id")
-    else:
-        return None
-    if not all(isinstance(v, str | None) for v in (item.url, item.b64, item.file_id)):
-        item.malformed = f"{kind} block"
-    return item
-
-
-def _parse_raw(part_type: str, part: Mapping[str, Any]) -> _Item | None:
-    """An OpenAI-style ``image_url``/``video_url``/``audio_url``/``input_audio`` part."""
-    kind = _RAW_PARTS[part_type]
-    keep = {k: v for k, v in part.items() if k not in {"type", part_type}}
-    value = part.get(part_type)
-    if part_type == "input_audio":
-        if not isinstance(value, Mapping) or not isinstance(value.get("data"), str):
-            return _Item(kind, "", malformed="input_audio")
-        fmt = str(value.get("format", "")).lower()
-        mime = _AUDIO_FORMAT_MIME.get(fmt)
-        return _Item(kind, "", b64=value["data"], mime_type=mime, part_keys=keep, raw=True)
-    url = value.get("url") if isinstance(value, Mapping) else value
-    inner = {k: v for k, v in value.items() if k != "url"} if isinstance(value, Mapping) else {}
-    if url is None and "uuid" in part:
-        return None  # a media item vLLM already holds, referenced by uuid alone
-    if not isinstance(url, str):
-        return _Item(kind, "", malformed=part_type)
-    return _Item(kind, "", url=url, part_keys=keep, inner_keys=inner, raw=True)
-
-
-def parse_part(part: object) -> _Item | None:
-    """The media item in a content part, or ``None`` for text and anything else."""
-    if not isinstance(part, Mapping):
-        return None
-    part_type = part.get("type")
-    if part_type is None:  # vLLM infers {"image_url": ...} without a type
-        part_type = next((key for key in part if key in _RAW_PARTS), None)
-    if part_type in {"image", "video", "audio", "file"}:
-        item = _parse_block(part)
-    elif part_type in _RAW_PARTS:
-        item = _parse_raw(part_type, part)
-    else:
-        return None
-    if item is not None:
-        name = _filename(part)
-        if name is None and isinstance(item.url, str) and item.url[:7].lower() == "file://":
-            name = item.url.rstrip("/").rsplit("/", 1)[-1]
-        if name:
-            item.extras.setdefault("filename", name)
-    return item
-
-
-def local_media(item: _Item, access: FileAccess) -> LocalMedia:
-    """The local media an item points at (``data:``/``file://`` URL or base64).
-
-    A ``file://`` URL is only followed where ``access`` allows (message content may come
-    from a remote caller).
-
-    Raises:
-        MediaSourceError: Another URL scheme, or no source at all.
-        LocalFileRefusedError: A ``file://`` URL ``access`` does not allow.
-    """
-    what = item.what
-    if item.url is not None:
-        url = item.url
-        if url[:5].lower() == "data:":
-            uri = parse_data_uri(url, what=what)
-            return LocalMedia(what, b64=uri.b64)
-        if url[:7].lower() == "file://":
-            return LocalMedia(
-                what, path=access.check(path_from_file_url(url, what=what), what=what)
-            )
-        msg = (
-            f"{what} has URL {url[:80]!r}, which is neither http(s), data: nor file://. "
-            "Use langchain_nemotron_omni.media.image()/video()/audio()/pdf() with a path, "
-            "or a file:// URL."
-        )
-        raise MediaSourceError(msg)
-    if isinstance(item.b64, str) and item.b64:
-        b64 = item.b64
-        if b64[:5].lower() == "data:":  # a data URI where plain base64 belongs
-            b64 = parse_data_uri(b64, what=what).b64
-        return LocalMedia(what, b64=b64)
-    msg = f"{what} has no url, base64 or file_id to read the media from."
-    raise MediaSourceError(msg)
 
 
 class _Session:
@@ -223,8 +76,8 @@ class _Session:
                 f"machine can read; provider {provider.name!r} cannot. Use transport='inline'."
             )
             raise InvalidMediaOptionsError(msg)
-        self.videos: list[_Item] = []
-        self.audios: list[_Item] = []
+        self.videos: list[MediaItem] = []
+        self.audios: list[MediaItem] = []
 
     # -- checks before any reading ------------------------------------------------------------
 
@@ -250,7 +103,7 @@ class _Session:
 
     # -- one item ------------------------------------------------------------------------------
 
-    def convert(self, item: _Item) -> list[dict[str, Any]]:
+    def convert(self, item: MediaItem) -> list[dict[str, Any]]:
         what = item.what
         if item.malformed is not None:
             raise MediaSourceError(_malformed_message(item.malformed, what))
@@ -274,7 +127,7 @@ class _Session:
         check_kind(media.sniffed, item.kind, what=what)
         return [self._part(item, item.kind, self.preparer.media(media, item.kind))]
 
-    def _remote(self, item: _Item) -> dict[str, Any]:
+    def _remote(self, item: MediaItem) -> dict[str, Any]:
         assert item.url is not None  # noqa: S101  # the caller checked
         what = item.what
         if item.kind == "file":
@@ -302,7 +155,7 @@ class _Session:
             **item.part_keys,
         }
 
-    def _raw_file_url(self, item: _Item) -> dict[str, Any] | None:
+    def _raw_file_url(self, item: MediaItem) -> dict[str, Any] | None:
         """A raw part's ``file://`` URL names a file on the server's disk.
 
         With ``transport="file"`` it is checked and converted like any local file (``None``
@@ -323,7 +176,7 @@ class _Session:
         )
         return self._remote(item)
 
-    def _file(self, item: _Item, media: LocalMedia) -> list[dict[str, Any]]:
+    def _file(self, item: MediaItem, media: LocalMedia) -> list[dict[str, Any]]:
         sniffed = media.sniffed
         if sniffed.kind != "pdf":
             # A file block holding an image, video or audio is sent as that.
@@ -349,10 +202,10 @@ class _Session:
         parts: list[dict[str, Any]] = []
         for page in rendered.pages:
             parts.append({"type": "text", "text": f"Page {page.title}:"})
-            parts.append(self._part(_Item("image", item.what), "image", page.image))
+            parts.append(self._part(MediaItem("image", item.what), "image", page.image))
         return parts
 
-    def _part(self, item: _Item, kind: Modality, prepared: Prepared) -> dict[str, Any]:
+    def _part(self, item: MediaItem, kind: Modality, prepared: Prepared) -> dict[str, Any]:
         part: dict[str, Any]
         if kind == "audio" and self.rules.audio_part == "input_audio":
             fmt = _MIME_AUDIO_FORMAT.get(prepared.mime_type, prepared.mime_type.split("/")[-1])
@@ -402,7 +255,7 @@ def _label(kind: BlockKind, number: int, message: int, filename: str | None) -> 
 
 def _items(
     messages: Sequence[BaseMessage | Mapping[str, Any]],
-) -> Iterator[tuple[int, int, _Item | None, Any]]:
+) -> Iterator[tuple[int, int, MediaItem | None, Any]]:
     """(message index, part index, item or None, part) for every list-content part."""
     for m_index, message in enumerate(messages):
         content = message.content if isinstance(message, BaseMessage) else message.get("content")
@@ -520,9 +373,9 @@ def media_request_fields(
 
 def _videos_and_audios(
     messages: Sequence[BaseMessage | Mapping[str, Any]],
-) -> tuple[list[_Item], list[_Item]]:
-    videos: list[_Item] = []
-    audios: list[_Item] = []
+) -> tuple[list[MediaItem], list[MediaItem]]:
+    videos: list[MediaItem] = []
+    audios: list[MediaItem] = []
     for _, _, item, _part in _items(messages):
         if item is None:
             continue
@@ -534,12 +387,12 @@ def _videos_and_audios(
     return videos, audios
 
 
-def _file_kind(item: _Item) -> str:
+def _file_kind(item: MediaItem) -> str:
     mime = (item.mime_type or "").split("/")[0]
     return mime if mime in {"video", "audio", "image"} else "file"
 
 
-def _check_video_audio(item: _Item, options: MediaOptions) -> None:
+def _check_video_audio(item: MediaItem, options: MediaOptions) -> None:
     uuid = item.part_keys.get("uuid")
     info = PROBES.get(uuid) if isinstance(uuid, str) else None
     if info is None:
