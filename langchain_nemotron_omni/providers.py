@@ -3,7 +3,7 @@
 Every difference between servers that the chat model needs to know lives in this one table:
 base URL, API-key variable, default model id, which history field the server reads reasoning
 from, how thinking is switched and budgeted, and which media it takes. Facts and their
-sources are in ``shared/reference/wire-format.md``.
+sources are in ``docs/wire-format.md``.
 """
 
 from __future__ import annotations

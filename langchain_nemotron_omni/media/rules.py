@@ -4,7 +4,7 @@ Sources: vLLM 0.20 (``MM_PARSER_MAP``, ``MediaConnector``), the NVIDIA API catal
 for ``nvidia/nemotron-3-nano-omni-30b-a3b-reasoning`` (PNG/JPEG/WebP images, MP4/MOV/WebM
 video, WAV/MP3 audio, NVCF assets above 200 KB), OpenRouter's multimodal docs (audio only as
 base64 ``input_audio``), fal's 2-minute video cap and the model card (video <= 2 min, audio
-<= 1 h). See ``shared/reference/wire-format.md`` sections 3.1 and 5.
+<= 1 h). See ``docs/wire-format.md``, section 3 (Media).
 """
 
 from __future__ import annotations

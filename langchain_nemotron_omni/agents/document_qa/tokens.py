@@ -1,6 +1,6 @@
 """Token estimates for page images and text, used to plan and to enforce budgets.
 
-Estimates (derived, not measured on the real tokenizer; see ``/work/shared/reference``):
+Estimates (derived, not measured on the real tokenizer; see ``docs/wire-format.md``, Model limits):
 
 * Image: Nemotron 3 Nano Omni cuts images into 16x16 patches and merges 2x2 of them into one
   token, so about one token per 32x32 = 1,024 pixels. The server keeps every image between
