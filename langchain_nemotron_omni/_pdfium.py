@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from PIL import Image
 
@@ -168,8 +168,12 @@ def _render_pages(  # noqa: PLR0913, PLR0917  # a worker's job: positional
     dpi: float,
     max_pixels: int,
     fmt: ImageFormat,
+    on_page: Callable[[int], None] | None = None,
 ) -> list[PageImage]:
-    """Open the PDF and render ``indices``, taking the lock page by page (others may cut in)."""
+    """Open the PDF and render ``indices``, taking the lock page by page (others may cut in).
+
+    ``on_page(n)`` is told each time ``n`` pages are done.
+    """
     import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
     with PDFIUM_LOCK:
@@ -183,6 +187,8 @@ def _render_pages(  # noqa: PLR0913, PLR0917  # a worker's job: positional
                     out.append(render_page(page, dpi, max_pixels=max_pixels, fmt=fmt))
                 finally:
                     page.close()
+            if on_page is not None:
+                on_page(len(out))
         return out
     finally:
         with PDFIUM_LOCK:
@@ -242,6 +248,7 @@ def render_many(  # noqa: PLR0913
     fmt: ImageFormat = "jpeg",
     password: str | None = None,
     workers: int | None = None,
+    on_rendered: Callable[[int], None] | None = None,
 ) -> list[PageImage]:
     """Render whole pages ``indices`` of a PDF, in worker processes when there are many.
 
@@ -254,13 +261,18 @@ def render_many(  # noqa: PLR0913
         password: The PDF's password, if any.
         workers: Processes to use, this one included (default: the usable CPUs); 1 renders
             in this process only.
+        on_rendered: Told how many pages are done as they finish (per page in this process;
+            once, at the end, when worker processes render them).
     """
     workers = worker_count() if workers is None else workers
     if workers > 1 and len(indices) >= PARALLEL_MIN_PAGES and isinstance(source, str):
         size = math.ceil(len(indices) / workers)
         chunks = [list(indices[i : i + size]) for i in range(0, len(indices), size)]
-        return _in_workers(source, password, chunks, dpi, max_pixels, fmt)
-    return _render_pages(source, password, indices, dpi, max_pixels, fmt)
+        images = _in_workers(source, password, chunks, dpi, max_pixels, fmt)
+        if on_rendered is not None:
+            on_rendered(len(images))
+        return images
+    return _render_pages(source, password, indices, dpi, max_pixels, fmt, on_rendered)
 
 
 def _worker() -> None:

@@ -17,10 +17,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
 from langchain_nemotron_omni.agents.computer_use.cli import add_parser as add_computer_use
-from langchain_nemotron_omni.agents.document_qa.cli import add_parser as add_doc_qa
 from langchain_nemotron_omni.chat_models import FAL_QUEUE_EVENT, ChatNemotronOmni
 from langchain_nemotron_omni.demo import DEMO_LABEL, HOW_TO_CONNECT, endpoint_or_demo
 from langchain_nemotron_omni.errors import NemotronOmniError
+from langchain_nemotron_omni.extras import MissingExtraError
 from langchain_nemotron_omni.providers import PROVIDERS
 
 if TYPE_CHECKING:
@@ -185,9 +185,30 @@ def parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("--reasoning-budget", type=int, default=None, metavar="TOKENS")
     ask_parser.add_argument("--max-tokens", type=int, default=None)
     ask_parser.add_argument("--hide-reasoning", action="store_true")
-    add_doc_qa(commands)
+    _add_doc_qa(commands)
     add_computer_use(commands)
     return root
+
+
+def _add_doc_qa(commands: Any) -> None:
+    """``doc-qa``, or, without the ``agents`` extra, a stand-in that says how to install it."""
+    try:
+        from langchain_nemotron_omni.agents.document_qa.cli import (  # noqa: PLC0415
+            add_parser,
+        )
+    except MissingExtraError as missing:
+        reason = str(missing)
+        stand_in = commands.add_parser(
+            "doc-qa", help=f"answer questions about PDFs (needs: {missing.install})"
+        )
+        stand_in.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+        def unavailable(_args: argparse.Namespace, _out: TextIO) -> int:
+            raise CLIError(reason)
+
+        stand_in.set_defaults(handler=unavailable)
+    else:
+        add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

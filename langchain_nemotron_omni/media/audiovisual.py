@@ -6,12 +6,13 @@ or audio file has to be checked or converted.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import io
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
+from langchain_nemotron_omni.extras import require
 from langchain_nemotron_omni.media.errors import (
     CorruptMediaError,
     MissingMediaDependencyError,
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
     from av.container import InputContainer
     from av.video.frame import VideoFrame
-
-INSTALL_HINT = "pip install 'langchain-nemotron-omni[video]'"
 
 # Codecs an MP4 holds that vLLM's decoders read: such files are remuxed, not re-encoded.
 _MP4_VIDEO_CODECS = frozenset({"h264", "hevc", "mpeg4"})
@@ -60,14 +59,18 @@ def require_av(purpose: str) -> ModuleType:
     Raises:
         MissingMediaDependencyError: PyAV is not installed.
     """
-    try:
-        return importlib.import_module("av")
-    except ImportError as exc:
-        msg = (
-            f"{purpose} needs PyAV, which is not installed. Install it with: {INSTALL_HINT}. "
-            "(Or pass MediaOptions(check=False) to send MP4/WAV/MP3/FLAC unchecked.)"
-        )
-        raise MissingMediaDependencyError(msg) from exc
+    return require(
+        "av",
+        extra="video",
+        purpose=purpose,
+        error=MissingMediaDependencyError,
+        hint="or pass MediaOptions(check=False) to send MP4/WAV/MP3/FLAC unchecked",
+    )
+
+
+def av_installed() -> bool:
+    """Whether PyAV can be imported (without importing it)."""
+    return importlib.util.find_spec("av") is not None
 
 
 def _open_input(source: Path | bytes, *, what: str) -> InputContainer:

@@ -8,6 +8,7 @@ catch every media problem at once.
 from __future__ import annotations
 
 from langchain_nemotron_omni.errors import NemotronOmniError
+from langchain_nemotron_omni.extras import MissingExtraError
 
 
 class MediaError(NemotronOmniError):
@@ -53,8 +54,8 @@ class MissingAudioTrackError(MediaError):
     """``use_audio_in_video`` was asked for but a video has no audio track."""
 
 
-class MissingMediaDependencyError(MediaError):
-    """An optional library (PyAV) is needed to check or convert this media."""
+class MissingMediaDependencyError(MediaError, MissingExtraError):
+    """An optional library is needed for this media: PyAV (``[video]``) or pypdfium2 (``[pdf]``)."""
 
 
 class MediaSizeWarning(UserWarning):

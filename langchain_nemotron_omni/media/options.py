@@ -56,9 +56,12 @@ class MediaOptions:
         max_audio_seconds: Hard cap on audio length.
         strict_limits: Raise instead of warn when media is over a recommended limit (the
             hosted API's 200 KB per item, the model card's 2 minutes of video, 1 hour of audio).
-        check: Decode images and demux video and audio before sending, to catch corrupt files
-            and measure durations. Needs PyAV for video and audio; with ``False`` formats the
-            server takes are sent after sniffing only (conversions still need PyAV).
+        check: Decode images and open video and audio before sending, to catch corrupt files
+            and measure durations. ``None`` (the default): images always, video and audio
+            when PyAV is installed (the ``video`` extra), or when an option needs it
+            (``use_audio_in_video``, a duration limit). ``True``: always, so video and audio
+            need PyAV. ``False``: formats the server takes are sent after sniffing only.
+            Converting a format the server does not take always needs PyAV.
         cache: Reuse checked and encoded media across calls, keyed by content hash.
         local_files: Which local files a message's content may name (``file://`` URLs in
             blocks or parts; messages may come from a remote caller): ``"anywhere"``, a
@@ -83,7 +86,7 @@ class MediaOptions:
     max_video_seconds: float | None = None
     max_audio_seconds: float | None = None
     strict_limits: bool = False
-    check: bool = True
+    check: bool | None = None
     cache: bool = True
     local_files: str | os.PathLike[str] = "auto"
 

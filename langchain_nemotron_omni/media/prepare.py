@@ -131,9 +131,7 @@ class Preparer:
     def media(self, media: LocalMedia, modality: Modality) -> Prepared:
         """Check, convert and encode one image, video or audio item (cached)."""
         use_file = self._use_file(media)
-        needs_probe = self.options.check or (
-            modality == "video" and self.options.use_audio_in_video
-        )
+        needs_probe = modality != "image" and self._probe(modality)
         key: Hashable = (
             media.cache_key,
             modality,
@@ -270,6 +268,20 @@ class Preparer:
             "audio": self.rules.audio_types,
         }[modality]
 
+    def _probe(self, modality: Modality) -> bool:
+        """Whether to open a video or audio item with PyAV before sending it."""
+        options = self.options
+        if modality == "video" and options.use_audio_in_video:
+            return True  # its sound track must be there, or vLLM refuses the request
+        if options.check is not None:
+            return options.check
+        limits = {
+            "video": (options.max_video_seconds, self.rules.max_video_seconds),
+            "audio": (options.max_audio_seconds,),
+        }[modality]
+        # A hard duration limit cannot be enforced without measuring: then PyAV is needed.
+        return audiovisual.av_installed() or any(limit is not None for limit in limits)
+
     def _use_file(self, media: LocalMedia) -> bool:
         if self.options.transport != "file" or media.path is None:
             return False
@@ -292,7 +304,7 @@ class Preparer:
             sniffed.mime_type,
             accepted=self.rules.image_types,
             what=media.what,
-            decode=self.options.check,
+            decode=self.options.check is not False,
         )
         if checked.data is data:
             return self._unchanged(media, checked.mime_type, use_file=use_file)

@@ -1190,6 +1190,8 @@ def test_factory_stops_servers(pytester: pytest.Pytester) -> None:
         """
         import httpx
 
+        pytest_plugins = ["langchain_nemotron_omni.testing.pytest_plugin"]
+
         PORTS = []
 
         def test_start(fake_nemotron_factory):

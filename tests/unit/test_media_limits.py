@@ -1,4 +1,4 @@
-"""Limits, video request fields, audio tracks, and what happens without PyAV."""
+"""Limits, video request fields, audio tracks, and what happens without PyAV or pypdfium2."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from langchain_nemotron_omni.extras import MissingExtraError
 from langchain_nemotron_omni.media import (
     CorruptMediaError,
     MediaCache,
@@ -21,6 +22,7 @@ from langchain_nemotron_omni.media import (
     audio,
     image,
     media_request_fields,
+    pdf,
     prepare_messages,
     video,
 )
@@ -276,9 +278,57 @@ def test_missing_pyav_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monkey
         run(video(path))
     assert str(caught.value) == (
         "Checking 'clip.webm' (video #1 in message 1) needs PyAV, which is not installed. "
-        "Install it with: pip install 'langchain-nemotron-omni[video]'. (Or pass "
-        "MediaOptions(check=False) to send MP4/WAV/MP3/FLAC unchecked.)"
+        "Install it with: pip install 'langchain-nemotron-omni[video]' (or pass "
+        "MediaOptions(check=False) to send MP4/WAV/MP3/FLAC unchecked)."
     )
+    assert isinstance(caught.value, MissingExtraError)
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.extra == "video"
+
+
+def test_formats_the_server_takes_need_no_pyav_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = ms.write_video(tmp_path / "clip.mp4")
+    tone = ms.write_audio(tmp_path / "t.wav")
+    monkeypatch.setitem(sys.modules, "av", None)
+    parts = run(video(clip), audio(tone))
+    assert [part["type"] for part in parts] == ["video_url", "audio_url"]
+    assert parts[0]["video_url"]["url"].startswith("data:video/mp4;base64,")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        MediaOptions(check=True),
+        MediaOptions(use_audio_in_video=True),
+        MediaOptions(max_video_seconds=60),
+    ],
+    ids=["check", "audio-in-video", "duration-limit"],
+)
+def test_pyav_is_needed_when_an_option_asks_for_a_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: MediaOptions
+) -> None:
+    clip = ms.write_video(tmp_path / "clip.mp4")
+    monkeypatch.setitem(sys.modules, "av", None)
+    with pytest.raises(MissingMediaDependencyError, match=r"\[video\]"):
+        run(video(clip), options=options)
+
+
+def test_missing_pypdfium2_names_the_pdf_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = ms.write_pdf(tmp_path / "report.pdf", ["One"])
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)
+    # As in a fresh process: the PDF layer is imported (and its dependency checked) on first use.
+    monkeypatch.delitem(sys.modules, "langchain_nemotron_omni.media.pdf.document")
+    with pytest.raises(MissingMediaDependencyError) as caught:
+        run(pdf(report))
+    assert str(caught.value) == (
+        "Reading PDFs needs pypdfium2, which is not installed. "
+        "Install it with: pip install 'langchain-nemotron-omni[pdf]'."
+    )
+    assert caught.value.install == "pip install 'langchain-nemotron-omni[pdf]'"
 
 
 def test_check_false_sends_accepted_formats_without_pyav(

@@ -102,8 +102,11 @@ def run_computer_use(
         ComputerUseError: Nothing to do (no task and nothing to resume).
     """
     # Imported here so registering the subcommand keeps `nemotron-omni ask` quick to start.
-    from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415
+    from langchain_nemotron_omni.extras import require  # noqa: PLC0415
 
+    sqlite = require(
+        "langgraph.checkpoint.sqlite", extra="agents", purpose="Saving the run in --run-dir"
+    )
     from langchain_nemotron_omni.agents.computer_use.demo import (  # noqa: PLC0415
         demo_page,
         demo_script,
@@ -142,7 +145,9 @@ def run_computer_use(
             params[name] = value
     try:
         with ExitStack() as stack:
-            saver = stack.enter_context(SqliteSaver.from_conn_string(str(run_dir / "runs.sqlite")))
+            saver = stack.enter_context(
+                sqlite.SqliteSaver.from_conn_string(str(run_dir / "runs.sqlite"))
+            )
             own_page = not (args.start_url or args.desktop or args.display)
             script = demo_script(own_page=own_page)
             model_params, demo = stack.enter_context(endpoint_or_demo(script, **params))

@@ -10,6 +10,7 @@ result["answer"], result["citations"], result["tokens"]["total"]
 ```
 """
 
+from langchain_nemotron_omni.agents.document_qa import _requires  # noqa: F401  # first: the extra
 from langchain_nemotron_omni.agents.document_qa.errors import (
     CorruptDocumentError,
     DocumentError,

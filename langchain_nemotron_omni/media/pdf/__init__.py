@@ -9,15 +9,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from langchain_nemotron_omni._lazy import lazy_attributes
 from langchain_nemotron_omni._pdfium import Box, ImageFormat, PageImage
-from langchain_nemotron_omni.media.pdf.cache import LockedLRU, file_key
-from langchain_nemotron_omni.media.pdf.document import (
-    DEFAULT_MAX_PIXELS,
-    OutlineEntry,
-    PdfDocument,
-    clean_text,
-    normalize_box,
-)
 from langchain_nemotron_omni.media.pdf.pages import (
     PDFSource,
     RenderedPage,
@@ -28,6 +23,30 @@ from langchain_nemotron_omni.media.pdf.pages import (
     parse_pages,
     render_pages,
 )
+
+if TYPE_CHECKING:
+    from langchain_nemotron_omni.media.pdf.cache import LockedLRU, file_key
+    from langchain_nemotron_omni.media.pdf.document import (
+        DEFAULT_MAX_PIXELS,
+        OutlineEntry,
+        PdfDocument,
+        clean_text,
+        normalize_box,
+    )
+
+# Imported on first use: they need pypdfium2 and cachetools (the ``pdf`` extra), and the
+# media layer imports this package in every install.
+_CACHE = "langchain_nemotron_omni.media.pdf.cache"
+_DOCUMENT = "langchain_nemotron_omni.media.pdf.document"
+_LAZY = {
+    "LockedLRU": _CACHE,
+    "file_key": _CACHE,
+    "DEFAULT_MAX_PIXELS": _DOCUMENT,
+    "OutlineEntry": _DOCUMENT,
+    "PdfDocument": _DOCUMENT,
+    "clean_text": _DOCUMENT,
+    "normalize_box": _DOCUMENT,
+}
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -49,3 +68,6 @@ __all__ = [
     "parse_pages",
     "render_pages",
 ]
+
+
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())

@@ -11,7 +11,16 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from cachetools import LRUCache
+from langchain_nemotron_omni.extras import missing_extra
+from langchain_nemotron_omni.media.errors import MissingMediaDependencyError
+
+try:
+    from cachetools import LRUCache
+except ImportError as missing:
+    PURPOSE = "Caching PDFs"
+    raise missing_extra(
+        PURPOSE, extra="pdf", module="cachetools", error=MissingMediaDependencyError
+    ) from missing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
-import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped,unused-ignore]
+from langchain_nemotron_omni.extras import missing_extra
+from langchain_nemotron_omni.media.errors import MissingMediaDependencyError
+
+try:
+    import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
+    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped,unused-ignore]
+except ImportError as missing:
+    PURPOSE = "Reading PDFs"
+    raise missing_extra(
+        PURPOSE, extra="pdf", module="pypdfium2", error=MissingMediaDependencyError
+    ) from missing
 
 from langchain_nemotron_omni._pdfium import (
     FULL_PAGE,

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni._pdfium import ImageFormat, render_many
 from langchain_nemotron_omni.media.errors import InvalidMediaOptionsError, MediaTooLargeError
@@ -18,7 +19,9 @@ from langchain_nemotron_omni.media.options import (
     DEFAULT_PDF_MAX_PIXELS,
     PageSelection,
 )
-from langchain_nemotron_omni.media.pdf.document import PdfDocument
+
+if TYPE_CHECKING:
+    from langchain_nemotron_omni.media.pdf.document import PdfDocument
 
 _RANGE = re.compile(r"^\s*(\d+)?\s*(-)?\s*(\d+)?\s*$")
 
@@ -103,15 +106,22 @@ def normalize_pages(pages: PageSelection | None) -> str | list[int] | None:
     raise InvalidMediaOptionsError(msg)
 
 
+def _open(source: PDFSource, **kwargs: Any) -> PdfDocument:
+    """Open a PDF; pypdfium2 (the ``pdf`` extra) is imported here, on first use."""
+    from langchain_nemotron_omni.media.pdf.document import PdfDocument  # noqa: PLC0415
+
+    return PdfDocument(source, **kwargs)
+
+
 def page_count(source: PDFSource, *, password: str | None = None) -> int:
     """How many pages the PDF has."""
-    with PdfDocument(source, password=password) as document:
+    with _open(source, password=password) as document:
         return document.page_count
 
 
 def page_labels(source: PDFSource, *, password: str | None = None) -> list[str | None]:
     """Each page's label (``"iv"``, ``"A-3"``), or ``None`` where the PDF defines none."""
-    with PdfDocument(source, password=password) as document:
+    with _open(source, password=password) as document:
         return [label or None for label in document.labels]
 
 
@@ -125,7 +135,7 @@ def page_texts(
         pages: 1-based page selection (see :func:`parse_pages`); ``None`` for all.
         password: The PDF's password, if it has one.
     """
-    with PdfDocument(source, password=password) as document:
+    with _open(source, password=password) as document:
         return [document.text(i) for i in parse_pages(pages, document.page_count)]
 
 
@@ -158,7 +168,7 @@ def render_pages(  # noqa: PLR0913
         CorruptMediaError: The PDF cannot be read.
         MediaTooLargeError: More pages were selected than ``max_pages``.
     """
-    with PdfDocument(source, what=what, password=password) as document:
+    with _open(source, what=what, password=password) as document:
         name = what or "the PDF"
         indices = parse_pages(pages, document.page_count, what=name)
         if max_pages is not None and len(indices) > max_pages:
