@@ -7,28 +7,18 @@ image. Any image, audio, video or PDF works: its type is read from the bytes.
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage
-from langchain_core.messages.content import ContentBlock
 from PIL import Image
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.demo import DEMO_LABEL, endpoint_or_demo
-from langchain_nemotron_omni.media import audio, image, pdf, sniff, video
+from langchain_nemotron_omni.media import block
 from langchain_nemotron_omni.testing import ChatRequest
 
-
-def block_for(path: Path) -> ContentBlock:
-    """The content block for a file, by what its bytes say it is."""
-    with path.open("rb") as file:
-        kind = sniff(file.read(64), what=path.name).kind
-    if kind == "image":
-        return image(path)
-    if kind == "audio":
-        return audio(path)
-    if kind == "video":
-        return video(path)
-    return pdf(path)
+if TYPE_CHECKING:
+    from langchain_core.messages.content import ContentBlock
 
 
 def scripted(request: ChatRequest) -> str:
@@ -46,7 +36,7 @@ def main() -> None:
             Image.new("RGB", (320, 200), (40, 120, 200)).save(sample)
             files = [sample]
         blocks: list[ContentBlock] = [{"type": "text", "text": "Describe what you were given."}]
-        blocks += [block_for(path) for path in files]
+        blocks += [block(path) for path in files]
         with endpoint_or_demo(scripted) as (params, _demo):
             llm = ChatNemotronOmni(**params)
             reply = llm.invoke([HumanMessage(content_blocks=blocks)], thinking=False)

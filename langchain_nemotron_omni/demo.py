@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_nemotron_omni.providers import BASE_URL_ENV, PROVIDER_ENV, PROVIDERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from langchain_nemotron_omni.testing.server import Script
 
@@ -37,16 +37,22 @@ def endpoint_configured(*, provider: str | None = None, base_url: str | None = N
 
 
 @contextmanager
-def endpoint_or_demo(script: Script, **params: Any) -> Iterator[tuple[dict[str, Any], bool]]:
+def endpoint_or_demo(
+    script: Script, *, server: Mapping[str, Any] | None = None, **params: Any
+) -> Iterator[tuple[dict[str, Any], bool]]:
     """Yield ``(ChatNemotronOmni kwargs, is_demo)``.
 
     With an endpoint configured the kwargs are ``params`` unchanged. Otherwise a
-    ``FakeNemotronServer`` answers with ``script`` for as long as the block runs.
+    ``FakeNemotronServer`` answers with ``script`` for as long as the block runs; ``server``
+    holds more of its constructor's arguments (e.g. ``allowed_local_media_path``).
     """
     if endpoint_configured(provider=params.get("provider"), base_url=params.get("base_url")):
         yield params, False
         return
     from langchain_nemotron_omni.testing import FakeNemotronServer  # noqa: PLC0415
 
-    with FakeNemotronServer(script, model="nemotron") as server:
-        yield {**params, "provider": "vllm", "base_url": server.base_url, "model": "nemotron"}, True
+    with FakeNemotronServer(script, model="nemotron", **(server or {})) as server_:
+        yield (
+            {**params, "provider": "vllm", "base_url": server_.base_url, "model": "nemotron"},
+            True,
+        )

@@ -42,16 +42,9 @@ def _parts(server: FakeNemotronServer) -> list[dict[str, Any]]:
 
 
 def _media(path: str) -> ContentBlock:
-    from langchain_nemotron_omni.media import audio, image, pdf, sniff, video  # noqa: PLC0415
+    from langchain_nemotron_omni.media import block  # noqa: PLC0415
 
-    kind = sniff(Path(path).read_bytes()[:4096]).kind
-    makers: dict[str, Callable[[str], ContentBlock]] = {
-        "image": image,
-        "video": video,
-        "audio": audio,
-        "pdf": pdf,
-    }
-    return makers[kind](path)
+    return block(path)
 
 
 def _send(*paths: str) -> list[dict[str, Any]]:

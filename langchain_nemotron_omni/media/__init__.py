@@ -1,12 +1,14 @@
 """Media inputs for Nemotron 3 Nano Omni: images, video, audio and PDFs.
 
 Build blocks with :func:`image`, :func:`video`, :func:`audio` and :func:`pdf` (from a path,
-bytes or a URL); :func:`prepare_messages` turns every media block of a conversation into
-the content parts a provider accepts, checking and converting the media first, and
-:func:`media_request_fields` gives the request fields that go with videos.
+bytes or a URL), or with :func:`block`, which tells the kind from the bytes;
+:func:`prepare_messages` turns every media block of a conversation into the content parts a
+provider accepts, checking and converting the media first, and :func:`media_request_fields`
+gives the request fields that go with videos. :func:`media_progress` reports long work
+(conversions, PDF rendering) while it runs.
 """
 
-from langchain_nemotron_omni.media.blocks import audio, image, pdf, video
+from langchain_nemotron_omni.media.blocks import audio, block, image, pdf, video
 from langchain_nemotron_omni.media.cache import MEDIA_CACHE, CacheStats, MediaCache
 from langchain_nemotron_omni.media.convert import media_request_fields, prepare_messages
 from langchain_nemotron_omni.media.errors import (
@@ -32,6 +34,7 @@ from langchain_nemotron_omni.media.pdf import (
     page_texts,
     render_pages,
 )
+from langchain_nemotron_omni.media.progress import MediaProgress, media_progress
 from langchain_nemotron_omni.media.rules import RULES, MediaRules, rules_for
 from langchain_nemotron_omni.media.sniff import Sniffed, sniff
 
@@ -46,6 +49,7 @@ __all__ = [
     "MediaCache",
     "MediaError",
     "MediaOptions",
+    "MediaProgress",
     "MediaRules",
     "MediaSizeWarning",
     "MediaSourceError",
@@ -60,7 +64,9 @@ __all__ = [
     "UnknownMediaTypeError",
     "UnsupportedMediaError",
     "audio",
+    "block",
     "image",
+    "media_progress",
     "media_request_fields",
     "page_count",
     "page_labels",

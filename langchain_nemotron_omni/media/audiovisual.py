@@ -18,6 +18,7 @@ from langchain_nemotron_omni.media.errors import (
     MissingMediaDependencyError,
     UnsupportedMediaError,
 )
+from langchain_nemotron_omni.media.progress import Reporter
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -165,32 +166,42 @@ def to_mp4(source: Path | bytes, target: Path, info: AVInfo, *, what: str) -> No
     remux = info.video_codec in _MP4_VIDEO_CODECS and (
         not info.has_audio or info.audio_codec in _MP4_AUDIO_CODECS
     )
+    progress = Reporter(what, "converting to MP4", total=info.duration, unit="s")
     try:
         with (
             _open_input(source, what=what) as inp,
             av.open(str(target), mode="w", format="mp4") as out,
         ):
             if remux:
-                _remux(inp, out)
+                _remux(inp, out, progress)
             else:
-                _transcode(inp, out)
+                _transcode(inp, out, progress)
+        progress.finish()
     except av.FFmpegError as exc:
         target.unlink(missing_ok=True)
         msg = f"{what} could not be converted to MP4 ({exc}). Convert it yourself to MP4."
         raise CorruptMediaError(msg) from exc
 
 
-def _remux(inp: InputContainer, out: Any) -> None:
+def _seconds(packet: Any) -> float:
+    """Where a packet sits in the media, in seconds (0 when it does not say)."""
+    if packet.pts is None or packet.time_base is None:
+        return 0.0
+    return float(packet.pts * packet.time_base)
+
+
+def _remux(inp: InputContainer, out: Any, progress: Reporter) -> None:
     streams = [inp.streams.video[0], *inp.streams.audio[:1]]
     mapping = {stream.index: out.add_stream_from_template(stream) for stream in streams}
     for packet in inp.demux(streams):
         if packet.dts is None:  # the demuxer's end-of-stream marker
             continue
+        progress.advance(_seconds(packet))
         packet.stream = mapping[packet.stream.index]
         out.mux(packet)
 
 
-def _transcode(inp: InputContainer, out: Any) -> None:
+def _transcode(inp: InputContainer, out: Any, progress: Reporter) -> None:
     vin = inp.streams.video[0]
     vout = out.add_stream("libx264", rate=vin.average_rate or Fraction(25))
     vout.width = max(2, vin.codec_context.width // 2 * 2)  # yuv420p needs even sizes
@@ -207,6 +218,7 @@ def _transcode(inp: InputContainer, out: Any) -> None:
     last_pts: int | None = None
     streams = [vin] if ain is None else [vin, ain]
     for packet in inp.demux(streams):
+        progress.advance(_seconds(packet))
         is_video = packet.stream.type == "video"
         for decoded in packet.decode():
             if is_video:
@@ -226,8 +238,10 @@ def _transcode(inp: InputContainer, out: Any) -> None:
         out.mux(aout.encode(None))
 
 
-def to_wav(source: Path | bytes, target: Path, *, what: str) -> None:
+def to_wav(source: Path | bytes, target: Path, *, what: str, duration: float | None = None) -> None:
     """Write the first audio stream of ``source`` to ``target`` as 16 kHz mono 16-bit WAV.
+
+    ``duration`` (seconds, when known) lets progress reports say how far along it is.
 
     Raises:
         MissingMediaDependencyError: PyAV is not installed.
@@ -240,18 +254,21 @@ def to_wav(source: Path | bytes, target: Path, *, what: str) -> None:
             if not inp.streams.audio:
                 msg = f"{what} has no sound track. Send it as a video or image instead."
                 raise UnsupportedMediaError(msg)
+            progress = Reporter(what, "converting to WAV", total=duration, unit="s")
             with av.open(str(target), mode="w", format="wav") as out:
-                _write_wav(av, inp, out)
+                _write_wav(av, inp, out, progress)
+            progress.finish()
     except av.FFmpegError as exc:
         target.unlink(missing_ok=True)
         msg = f"{what} could not be converted to WAV ({exc}). Convert it yourself to WAV."
         raise CorruptMediaError(msg) from exc
 
 
-def _write_wav(av: ModuleType, inp: InputContainer, out: Any) -> None:
+def _write_wav(av: ModuleType, inp: InputContainer, out: Any, progress: Reporter) -> None:
     aout = out.add_stream("pcm_s16le", rate=WAV_RATE, layout="mono")
     resampler = av.AudioResampler(format="s16", layout="mono", rate=WAV_RATE)
     for frame in inp.decode(inp.streams.audio[0]):
+        progress.advance(frame.time or 0.0)
         for chunk in resampler.resample(frame):
             out.mux(aout.encode(chunk))
     for chunk in resampler.resample(None):

@@ -20,9 +20,11 @@ LangGraph checkpoints. Bytes become base64 blocks; ``http(s)`` URLs stay URLs (n
 from __future__ import annotations
 
 import base64
+import mimetypes
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlparse
 
 from langchain_nemotron_omni.media.errors import MediaSourceError, UnsupportedMediaError
 from langchain_nemotron_omni.media.pdf import normalize_pages
@@ -36,8 +38,11 @@ from langchain_nemotron_omni.media.source import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from langchain_core.messages.content import (
         AudioContentBlock,
+        ContentBlock,
         FileContentBlock,
         ImageContentBlock,
         VideoContentBlock,
@@ -72,45 +77,51 @@ def _article(kind: MediaKind) -> str:
     return {"image": "an image", "video": "a video", "audio": "audio", "pdf": "a PDF"}[kind]
 
 
+def _local(source: bytes | str | os.PathLike[str], noun: str) -> tuple[LocalMedia, Path | None]:
+    """The local media ``source`` names (bytes, a ``data:`` URI, a path or ``file://`` URL).
+
+    Returns the media and, for a file, its resolved path.
+    """
+    if isinstance(source, bytes):
+        return LocalMedia(f"the {noun} bytes", data=source), None
+    text = os.fspath(source)
+    if text[:5].lower() == "data:":
+        what = f"the {noun} data URI"
+        return LocalMedia(what, b64=parse_data_uri(text, what=what).b64), None
+    if text[:7].lower() == "file://":
+        path = path_from_file_url(text, what=text)
+    else:
+        path = Path(text).expanduser()
+    path = path.resolve()
+    return LocalMedia(f"'{path.name}'", path=path), path
+
+
 def _build(
     block_type: str, kind: MediaKind, source: Source, mime_type: str | None, extras: dict[str, Any]
 ) -> dict[str, Any]:
     """The block for ``source``: URL, base64 or a ``file://`` reference."""
-    block: dict[str, Any] = {"type": block_type}
-    if isinstance(source, bytes):
-        what = f"the {kind} bytes"
-        media = LocalMedia(what, data=source)
-        check_kind(media.sniffed, kind, what=what)
-        block |= {"base64": base64.b64encode(source).decode("ascii")}
-        block["mime_type"] = media.sniffed.mime_type
-    elif isinstance(source, str) and is_remote_url(source):
+    out: dict[str, Any] = {"type": block_type}
+    if isinstance(source, str) and is_remote_url(source):
         if kind == "pdf":
             msg = (
                 f"PDF URLs are not fetched ({source}): the PDF has to be rendered here. "
                 "Download it and pass the path or bytes to pdf()."
             )
             raise MediaSourceError(msg)
-        block["url"] = source
+        out["url"] = source
         if mime_type:
-            block["mime_type"] = mime_type
-    elif isinstance(source, str) and source[:5].lower() == "data:":
-        what = f"the {kind} data URI"
-        uri = parse_data_uri(source, what=what)
-        media = LocalMedia(what, b64=uri.b64)
-        check_kind(media.sniffed, kind, what=what)
-        block |= {"base64": uri.b64, "mime_type": media.sniffed.mime_type}
-    elif isinstance(source, (str, os.PathLike)):
-        text = os.fspath(source)
-        if text[:7].lower() == "file://":
-            path = path_from_file_url(text, what=text)
+            out["mime_type"] = mime_type
+    elif isinstance(source, (bytes, str, os.PathLike)):
+        media, path = _local(source, kind)
+        check_kind(media.sniffed, kind, what=media.what)
+        if path is not None:
+            out["url"] = file_url(path)
+            extras = {"filename": path.name, **extras}
+        elif media.b64 is not None:
+            out["base64"] = media.b64
         else:
-            path = Path(text).expanduser()
-        path = path.resolve()
-        what = f"'{path.name}'"
-        media = LocalMedia(what, path=path)
-        check_kind(media.sniffed, kind, what=what)
-        block |= {"url": file_url(path), "mime_type": media.sniffed.mime_type}
-        extras = {"filename": path.name, **extras}
+            out["base64"] = base64.b64encode(media.read()).decode("ascii")
+        out["mime_type"] = media.sniffed.mime_type
     else:
         msg = (
             f"{_HELPER[kind]} takes a path, bytes, or an http(s)/data/file URL, "
@@ -118,8 +129,51 @@ def _build(
         )
         raise MediaSourceError(msg)
     if extras:
-        block["extras"] = extras
-    return block
+        out["extras"] = extras
+    return out
+
+
+def block(source: Source, *, mime_type: str | None = None) -> ContentBlock:
+    """The content block for media of any kind, by what it is: image, video, audio or PDF.
+
+    Local media (a path, bytes, a ``data:`` or ``file://`` URL) is sniffed from its bytes. An
+    ``http(s)`` URL is never fetched, so its kind comes from ``mime_type``, else from the
+    extension in its path.
+
+    Raises:
+        MediaSourceError: The file does not exist, or an ``http(s)`` URL's kind cannot be told.
+        UnknownMediaTypeError: The bytes are of no known media type.
+    """
+    if isinstance(source, str) and is_remote_url(source):
+        guessed = mime_type or mimetypes.guess_type(urlparse(source).path)[0] or ""
+        kind = _URL_KINDS.get(guessed.split("/")[0]) or _URL_KINDS.get(guessed)
+        if kind is None:
+            msg = (
+                f"Cannot tell from {source} whether it is an image, a video or audio (URLs are "
+                "not fetched). Pass mime_type=, or use image(), video() or audio()."
+            )
+            raise MediaSourceError(msg)
+    elif isinstance(source, (bytes, str, os.PathLike)):
+        kind = _local(source, "media")[0].sniffed.kind
+    else:
+        kind = "image"  # image() names the accepted sources in its error
+    makers: dict[MediaKind, Callable[..., ContentBlock]] = {
+        "image": image,
+        "video": video,
+        "audio": audio,
+        "pdf": pdf,
+    }
+    if kind == "pdf":
+        return pdf(source)
+    return makers[kind](source, mime_type=mime_type)
+
+
+_URL_KINDS: dict[str, MediaKind] = {
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "application/pdf": "pdf",
+}
 
 
 def image(source: Source, *, mime_type: str | None = None) -> ImageContentBlock:

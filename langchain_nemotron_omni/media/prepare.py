@@ -416,7 +416,7 @@ def _convert(
     if modality == "video":
         audiovisual.to_mp4(source, target, info, what=what)
     else:
-        audiovisual.to_wav(source, target, what=what)
+        audiovisual.to_wav(source, target, what=what, duration=info.duration)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -97,7 +97,11 @@ def test_cli_against_an_endpoint_streams_thought_and_answer() -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a UTF-8 text file"), (None, "no such file")],
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "cannot be decoded"),
+        (b"\x00\x01binary\xff", "neither a UTF-8 text file nor"),
+        (None, "no such file"),
+    ],
 )
 def test_cli_bad_file_is_a_clear_error(tmp_path: Path, content: bytes | None, message: str) -> None:
     path = tmp_path / "input.bin"

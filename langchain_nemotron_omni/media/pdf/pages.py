@@ -19,6 +19,7 @@ from langchain_nemotron_omni.media.options import (
     DEFAULT_PDF_MAX_PIXELS,
     PageSelection,
 )
+from langchain_nemotron_omni.media.progress import Reporter
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.media.pdf.document import PdfDocument
@@ -178,9 +179,17 @@ def render_pages(  # noqa: PLR0913
             )
             raise MediaTooLargeError(msg)
         labels = document.labels
+        progress = Reporter(name, "rendering pages", total=len(indices), unit="pages")
         images = render_many(
-            document.source, indices, dpi, max_pixels=max_pixels, fmt=fmt, password=password
+            document.source,
+            indices,
+            dpi,
+            max_pixels=max_pixels,
+            fmt=fmt,
+            password=password,
+            on_rendered=progress.advance,
         )
+        progress.finish()
     return [
         RenderedPage(i + 1, labels[i] or None, image.data, image.mime, image.width, image.height)
         for i, image in zip(indices, images, strict=True)
