@@ -44,15 +44,14 @@ def _add_doc_qa(commands: Any) -> None:
         )
     except MissingExtraError as missing:
         reason = str(missing)
-        stand_in = commands.add_parser(
-            "doc-qa", help=f"answer questions about PDFs (needs: {missing.install})"
-        )
-        stand_in.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
         def unavailable(_args: argparse.Namespace, _out: TextIO) -> int:
             raise CLIError(reason)
 
-        stand_in.set_defaults(handler=unavailable)
+        for name, does in (("doc-qa", "answer questions"), ("doc-qa-eval", "score the agent")):
+            stand_in = commands.add_parser(name, help=f"{does} (needs: {missing.install})")
+            stand_in.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            stand_in.set_defaults(handler=unavailable)
     else:
         add_parser(commands)
 
