@@ -101,6 +101,7 @@ def describe_request(request: ChatRequest) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     pages: list[str] = []
     page_bytes = 0
+    page_formats: set[str] = set()
     index = 0
     while index < len(parts):
         part = parts[index]
@@ -110,16 +111,19 @@ def describe_request(request: ChatRequest) -> tuple[list[str], list[str]]:
         if page and following.get("type") == "image_url":
             # The model gets a PDF as "Page N:" and that page's image, page after page.
             pages.append(page[1])
-            page_bytes += len(_payload(following) or b"")
+            data = _payload(following) or b""
+            page_bytes += len(data)
+            found = sniff_or_none(data[:4096])
+            page_formats.add(found.name if found else "unknown format")
             index += 2
             continue
         if pages:
-            lines.append(_pdf_line(pages, page_bytes))
-            pages, page_bytes = [], 0
+            lines.append(_pdf_line(pages, page_formats, page_bytes))
+            pages, page_bytes, page_formats = [], 0, set()
         lines.extend(_text_files(text) if text is not None else [describe_part(part)])
         index += 1
     if pages:
-        lines.append(_pdf_line(pages, page_bytes))
+        lines.append(_pdf_line(pages, page_formats, page_bytes))
     return lines, _video_options(request.body)
 
 
@@ -128,8 +132,9 @@ def _text_files(text: str) -> list[str]:
     return [f"text file {name}, {len(body):,} characters" for name, body in _PASTED.findall(text)]
 
 
-def _pdf_line(pages: list[str], size: int) -> str:
-    return f"PDF: {len(pages)} page(s) ({', '.join(pages)}) as PNG images, {_size(size)}"
+def _pdf_line(pages: list[str], formats: set[str], size: int) -> str:
+    kinds = "/".join(sorted(formats))
+    return f"PDF: {len(pages)} page(s) ({', '.join(pages)}) as {kinds} images, {_size(size)}"
 
 
 def _video_options(body: dict[str, Any]) -> list[str]:

@@ -99,7 +99,7 @@ def test_demo_mode_says_what_it_received(files: dict[str, Path]) -> None:
     seconds = float(lines[1].split(", ")[1].removesuffix(" s"))
     assert 1.5 < seconds < 6  # espeak-ng's sentence
     assert lines[2].startswith("- video: MP4, 2.0 s, with sound, ")
-    assert lines[3].startswith("- PDF: 3 page(s) (1, 2, 3) as PNG images, ")
+    assert lines[3].startswith("- PDF: 3 page(s) (1, 2, 3) as JPEG images, ")
     assert lines[4] == "- text file notes.txt, 27 characters"
     assert "I received your question (17 characters) and 5 attachment(s):" in out
     assert out.count(DEMO_LABEL) == 2
@@ -131,9 +131,9 @@ def test_against_an_endpoint_each_modality_arrives_as_its_part(files: dict[str, 
         ("audio_url", "audio/wav"),
         ("video_url", "video/mp4"),
         ("text", "Page 1:"),
-        ("image_url", "image/png"),
+        ("image_url", "image/jpeg"),
         ("text", "Page 3:"),
-        ("image_url", "image/png"),
+        ("image_url", "image/jpeg"),
         ("text", "File notes.txt:\n```\nMeeting notes: revenue up.\n\n```"),
         ("text", "What is in these?"),
     ]

@@ -241,9 +241,9 @@ def test_pdf_extra(
     sent = venv.check("send", media["pdf"])["parts"][1:]
     assert sent == [
         {"type": "text", "text": "Page 1:"},
-        {"type": "image_url", "mime": "image/png"},
+        {"type": "image_url", "mime": "image/jpeg"},
         {"type": "text", "text": "Page 2:"},
-        {"type": "image_url", "mime": "image/png"},
+        {"type": "image_url", "mime": "image/jpeg"},
     ]
 
 
