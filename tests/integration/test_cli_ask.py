@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,26 +20,25 @@ from langchain_nemotron_omni.demo import DEMO_LABEL
 from langchain_nemotron_omni.media.sniff import sniff
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from tests import media_samples as ms
+from tests.user_env import user_env
 
-_ENDPOINT_VARS = (
-    "NEMOTRON_OMNI_BASE_URL",
-    "NEMOTRON_OMNI_PROVIDER",
-    "NVIDIA_API_KEY",
-    "OPENROUTER_API_KEY",
-    "HAIMAKER_API_KEY",
-    "FAL_KEY",
-)
 REPLY = "I looked at everything.\n</think>\nA chart, a spoken sentence, a clip and a report."
 
 
+def ask_server(
+    server: FakeNemotronServer, *args: str | Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``ask`` pointed at ``server`` (its served name, ``nemotron``)."""
+    return ask("--base-url", server.base_url, "--model", "nemotron", *args, cwd=cwd)
+
+
 def ask(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENDPOINT_VARS}
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "langchain_nemotron_omni.cli", "ask", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
+        env=user_env(),
         timeout=120,
         check=False,
     )
@@ -108,11 +106,8 @@ def test_demo_mode_says_what_it_received(files: dict[str, Path]) -> None:
 def test_against_an_endpoint_each_modality_arrives_as_its_part(files: dict[str, Path]) -> None:
     order = ("image", "speech", "video", "pdf", "notes")
     with FakeNemotronServer([REPLY]) as server:
-        result = ask(
-            "--base-url",
-            server.base_url,
-            "--model",
-            "nemotron",
+        result = ask_server(
+            server,
             "--fps",
             "2",
             "--pages",
@@ -143,11 +138,8 @@ def test_against_an_endpoint_each_modality_arrives_as_its_part(files: dict[str, 
 def test_the_videos_sound_and_file_transport(files: dict[str, Path]) -> None:
     root = files["video"].parent
     with FakeNemotronServer([REPLY], allowed_local_media_path=root) as server:
-        result = ask(
-            "--base-url",
-            server.base_url,
-            "--model",
-            "nemotron",
+        result = ask_server(
+            server,
             "--audio-in-video",
             "--transport",
             "file",
@@ -167,11 +159,8 @@ def test_the_videos_sound_and_file_transport(files: dict[str, Path]) -> None:
 
 def test_urls_are_sent_as_urls(tmp_path: Path) -> None:
     with FakeNemotronServer([REPLY]) as server:
-        result = ask(
-            "--base-url",
-            server.base_url,
-            "--model",
-            "nemotron",
+        result = ask_server(
+            server,
             "What is this?",
             "https://example.com/photos/cat.jpg",
             "https://example.com/talk.mp4",
@@ -187,12 +176,9 @@ def test_urls_are_sent_as_urls(tmp_path: Path) -> None:
 
 def test_json_prints_answer_reasoning_and_usage(files: dict[str, Path]) -> None:
     with FakeNemotronServer([REPLY]) as server:
-        result = ask(
+        result = ask_server(
+            server,
             "--json",
-            "--base-url",
-            server.base_url,
-            "--model",
-            "nemotron",
             "What is this?",
             files["image"],
             cwd=files["image"].parent,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,21 +12,9 @@ from langchain_nemotron_omni.demo import DEMO_LABEL
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from langchain_nemotron_omni.testing.fal_server import FakeFalServer, FalReply
 from tests.media_samples import write_audio, write_pdf
+from tests.user_env import user_env
 
 ROOT = Path(__file__).resolve().parents[2]
-_ENDPOINT_VARS = (
-    "NEMOTRON_OMNI_BASE_URL",
-    "NEMOTRON_OMNI_PROVIDER",
-    "NVIDIA_API_KEY",
-    "OPENROUTER_API_KEY",
-    "HAIMAKER_API_KEY",
-    "FAL_KEY",
-)
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENDPOINT_VARS}
-    return {**env, **extra}
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,7 +23,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=env or _env(),
+        env=env or user_env(),
         timeout=60,
         check=False,
     )
@@ -125,7 +112,7 @@ def test_cli_shows_fal_queue_progress() -> None:
             "--base-url",
             server.base_url,
             "Hello",
-            env=_env(FAL_KEY="fal-test-key"),
+            env=user_env(FAL_KEY="fal-test-key"),
         )
     assert result.returncode == 0, result.stderr
     assert "fal: in queue (position 1)" in result.stderr

@@ -21,6 +21,7 @@ import pytest
 
 from langchain_nemotron_omni.demo import DEMO_LABEL
 from tests import media_samples as ms
+from tests.user_env import user_env
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,16 +32,6 @@ CHECKS = ROOT / "tests" / "install_checks.py"
 # environment (pip and setuptools included): langchain-openai alone is 40.
 MAX_BASE_PACKAGES = 47
 HEAVY = ("pypdfium2", "av", "playwright", "langgraph-checkpoint-sqlite", "aiosqlite", "sqlite-vec")
-_ENDPOINT_VARS = (
-    "NEMOTRON_OMNI_BASE_URL",
-    "NEMOTRON_OMNI_PROVIDER",
-    "NVIDIA_API_KEY",
-    "OPENROUTER_API_KEY",
-    "HAIMAKER_API_KEY",
-    "FAL_KEY",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-)
 FILL_CACHE = "run scripts/test once: it fills uv's cache, from which these installs run offline"
 
 pytestmark = pytest.mark.install
@@ -52,8 +43,8 @@ def _uv() -> list[str]:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENDPOINT_VARS}
-    return {**env, "UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INDEX": "1"}
+    offline = {"UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INDEX": "1"}
+    return user_env(drop=("VIRTUAL_ENV", "PYTHONPATH"), **offline)
 
 
 def _run(
@@ -233,31 +224,26 @@ def test_users_pytest_gets_our_fixtures_only_when_it_opts_in(base: Venv) -> None
     assert pytest_run().returncode == 0
 
 
-def test_pdf_extra(
-    tmp_path_factory: pytest.TempPathFactory, wheel: Path, media: dict[str, Path]
+@pytest.mark.parametrize(
+    "case",
+    [
+        # PDF pages become images; WebM and Ogg are converted (PyAV) to what vLLM takes.
+        ("pdf", ["pdf"], ["Page 1:", "image/jpeg", "Page 2:", "image/jpeg"]),
+        ("video", ["webm", "ogg"], ["video/mp4", "audio/wav"]),
+    ],
+    ids=["pdf", "video"],
+)
+def test_media_extras(
+    tmp_path_factory: pytest.TempPathFactory,
+    wheel: Path,
+    media: dict[str, Path],
+    case: tuple[str, list[str], list[str]],
 ) -> None:
-    venv = Venv(tmp_path_factory.mktemp("pdf") / "venv")
-    venv.install(f"{wheel}[pdf]")
-    sent = venv.check("send", media["pdf"])["parts"][1:]
-    assert sent == [
-        {"type": "text", "text": "Page 1:"},
-        {"type": "image_url", "mime": "image/jpeg"},
-        {"type": "text", "text": "Page 2:"},
-        {"type": "image_url", "mime": "image/jpeg"},
-    ]
-
-
-def test_video_extra(
-    tmp_path_factory: pytest.TempPathFactory, wheel: Path, media: dict[str, Path]
-) -> None:
-    venv = Venv(tmp_path_factory.mktemp("video") / "venv")
-    venv.install(f"{wheel}[video]")
-    # WebM and Ogg are converted (PyAV) to what vLLM takes.
-    sent = venv.check("send", media["webm"], media["ogg"])["parts"][1:]
-    assert sent == [
-        {"type": "video_url", "mime": "video/mp4"},
-        {"type": "audio_url", "mime": "audio/wav"},
-    ]
+    extra, files, sent = case
+    venv = Venv(tmp_path_factory.mktemp(extra) / "venv")
+    venv.install(f"{wheel}[{extra}]")
+    parts = venv.check("send", *(media[name] for name in files))["parts"][1:]
+    assert [part.get("text") or part["mime"] for part in parts] == sent
 
 
 def test_agents_extra(

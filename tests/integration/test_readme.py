@@ -24,6 +24,7 @@ import pytest
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.testing import FakeNemotronServer, echo_reply
 from tests import media_samples as ms
+from tests.user_env import user_env
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,14 +32,6 @@ LOCAL_VLLM = "http://localhost:8000/v1"
 _BLOCK = re.compile(
     r"(?:<!-- readme-test: skip \((?P<skip>[^)]+)\) -->\n)?^```(?P<lang>\w*)\n(?P<code>.*?)^```",
     re.MULTILINE | re.DOTALL,
-)
-_ENDPOINT_VARS = (
-    "NEMOTRON_OMNI_BASE_URL",
-    "NEMOTRON_OMNI_PROVIDER",
-    "NVIDIA_API_KEY",
-    "OPENROUTER_API_KEY",
-    "HAIMAKER_API_KEY",
-    "FAL_KEY",
 )
 
 
@@ -113,13 +106,8 @@ def server() -> Iterator[FakeNemotronServer]:
 
 
 def _env(server: FakeNemotronServer) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENDPOINT_VARS}
-    bin_dir = str(Path(sys.executable).parent)
-    return {
-        **env,
-        "NEMOTRON_OMNI_BASE_URL": server.base_url,
-        "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
-    }
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return user_env(NEMOTRON_OMNI_BASE_URL=server.base_url, PATH=path)
 
 
 @pytest.mark.parametrize("block", [b for b in blocks() if not b.skip], ids=lambda b: b.id)

@@ -13,18 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from langchain_nemotron_omni.extras import missing_extra
-from langchain_nemotron_omni.media.errors import MissingMediaDependencyError
-
-try:
-    import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
-    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped,unused-ignore]
-except ImportError as missing:
-    PURPOSE = "Reading PDFs"
-    raise missing_extra(
-        PURPOSE, extra="pdf", module="pypdfium2", error=MissingMediaDependencyError
-    ) from missing
-
 from langchain_nemotron_omni._pdfium import (
     FULL_PAGE,
     PDFIUM_LOCK,
@@ -35,14 +23,24 @@ from langchain_nemotron_omni._pdfium import (
     render_page,
     render_scale,
 )
+from langchain_nemotron_omni.extras import require
 from langchain_nemotron_omni.media.errors import (
     CorruptMediaError,
     EncryptedPDFError,
     MediaSourceError,
+    MissingMediaDependencyError,
 )
 
 if TYPE_CHECKING:
     import os
+
+# The ``pdf`` extra; without it this module (loaded on first use) names the pip install line.
+pdfium = require(
+    "pypdfium2", extra="pdf", purpose="Reading PDFs", error=MissingMediaDependencyError
+)
+pdfium_c = require(
+    "pypdfium2.raw", extra="pdf", purpose="Reading PDFs", error=MissingMediaDependencyError
+)
 
 _WHITESPACE = re.compile(r"[ \t\f\v]+")
 _PASSWORD_ERRORS = {4, 5}  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
