@@ -17,6 +17,7 @@ from langchain_nemotron_omni.errors import (
     ReasoningExhaustedWarning,
     UnknownProviderError,
 )
+from langchain_nemotron_omni.extras import MissingExtraError
 from langchain_nemotron_omni.providers import PROVIDERS, ProviderSpec
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ __all__ = [
     "PROVIDERS",
     "ChatNemotronOmni",
     "MissingAPIKeyError",
+    "MissingExtraError",
     "NemotronOmniError",
     "ProviderNotSupportedError",
     "ProviderSpec",
