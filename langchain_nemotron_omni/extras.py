@@ -5,8 +5,8 @@ The base install is the chat model (images included). Everything heavier is an e
 * ``pdf``: pypdfium2, for PDF blocks (sent as page images).
 * ``video``: PyAV (with its own FFmpeg), to convert video and audio the server does not take
   (WebM, MOV, Ogg...) and to check them before sending.
-* ``agents``: pypdfium2 and langgraph-checkpoint-sqlite, for the document-QA agent and the
-  agents' command-line persistence.
+* ``agents``: LangGraph, pypdfium2 and langgraph-checkpoint-sqlite, for the agents (LangGraph
+  graphs), the document-QA agent's reading and the agents' command-line persistence.
 * ``browser``: ``agents`` and Playwright, for the computer-use agent's browser (it drives the
   system Chromium).
 * ``all``: all of the above.
@@ -32,7 +32,7 @@ Extra = Literal["pdf", "video", "agents", "browser", "all"]
 EXTRAS: dict[Extra, str] = {
     "pdf": "PDF blocks (pypdfium2)",
     "video": "video and audio conversion and checks (PyAV)",
-    "agents": "the document-QA agent and the agents' SQLite persistence",
+    "agents": "the agents (LangGraph), the document-QA agent's PDFs, their SQLite persistence",
     "browser": "the computer-use agent's browser (Playwright on the system Chromium)",
     "all": "every optional feature",
 }
@@ -43,6 +43,7 @@ _PACKAGES = {
     "av": "PyAV",
     "pypdfium2": "pypdfium2",
     "playwright": "Playwright",
+    "langgraph": "LangGraph",
     "langgraph.checkpoint.sqlite": "langgraph-checkpoint-sqlite",
 }
 

@@ -120,7 +120,15 @@ def missing(*paths: str) -> dict[str, Any]:
     def import_doc_qa() -> None:
         import langchain_nemotron_omni.agents.document_qa  # noqa: F401, PLC0415
 
+    def import_computer_use() -> None:
+        from langchain_nemotron_omni.agents.computer_use import (  # noqa: PLC0415
+            create_computer_use_agent,
+        )
+
+        del create_computer_use_agent
+
     errors["agents"] = _error(import_doc_qa)
+    errors["computer_use"] = _error(import_computer_use)
     return errors
 
 

@@ -9,10 +9,10 @@ against the bundled scripted server and says so.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from langchain_nemotron_omni.agents.computer_use.cli import add_parser as add_computer_use
 from langchain_nemotron_omni.cli.ask import add_parser as add_ask
 from langchain_nemotron_omni.cli.inputs import CLIError
 from langchain_nemotron_omni.errors import NemotronOmniError
@@ -31,29 +31,35 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command", required=True)
     add_ask(commands)
-    _add_doc_qa(commands)
-    add_computer_use(commands)
+    _add_agent(
+        commands, "document_qa", {"doc-qa": "answer questions", "doc-qa-eval": "score the agent"}
+    )
+    _add_agent(commands, "computer_use", {"computer-use": "operate a browser or a desktop"})
     return root
 
 
-def _add_doc_qa(commands: Any) -> None:
-    """``doc-qa``, or, without the ``agents`` extra, a stand-in that says how to install it."""
+def _add_agent(commands: Any, agent: str, names: dict[str, str]) -> None:
+    """An agent's subcommands, or, without their extra, stand-ins that say how to install it.
+
+    Args:
+        commands: What ``ArgumentParser.add_subparsers()`` returned.
+        agent: The agent's package under ``langchain_nemotron_omni.agents``.
+        names: Each subcommand the agent registers, with what it does (for the stand-in's help).
+    """
     try:
-        from langchain_nemotron_omni.agents.document_qa.cli import (  # noqa: PLC0415
-            add_parser,
-        )
+        cli = importlib.import_module(f"langchain_nemotron_omni.agents.{agent}.cli")
     except MissingExtraError as missing:
         reason = str(missing)
 
         def unavailable(_args: argparse.Namespace, _out: TextIO) -> int:
             raise CLIError(reason)
 
-        for name, does in (("doc-qa", "answer questions"), ("doc-qa-eval", "score the agent")):
+        for name, does in names.items():
             stand_in = commands.add_parser(name, help=f"{does} (needs: {missing.install})")
             stand_in.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
             stand_in.set_defaults(handler=unavailable)
     else:
-        add_parser(commands)
+        cli.add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,7 +31,8 @@ CHECKS = ROOT / "tests" / "install_checks.py"
 # What a plain install may hold, counted as `pip list` counts in a `python -m venv`
 # environment (pip and setuptools included): langchain-openai alone is 40.
 MAX_BASE_PACKAGES = 47
-HEAVY = ("pypdfium2", "av", "playwright", "langgraph-checkpoint-sqlite", "aiosqlite", "sqlite-vec")
+# The agents' LangGraph is an extra too: the chat model never imports it.
+HEAVY = ("pypdfium2", "av", "playwright", "langgraph", "aiosqlite", "sqlite-vec")
 FILL_CACHE = "run scripts/test once: it fills uv's cache, from which these installs run offline"
 
 pytestmark = pytest.mark.install
@@ -142,11 +143,15 @@ def test_plain_install_is_the_chat_model_and_small(
     installed = base.packages()
     peer = Venv(tmp_path_factory.mktemp("peer") / "venv", with_pip=True)
     peer.install("langchain-openai")
-    peer_count = len(peer.packages())
+    peer_installed = peer.packages()
+    peer_count = len(peer_installed)
     sys.stderr.write(f"\npip list: plain install {len(installed)}, langchain-openai {peer_count}\n")
     assert len(installed) <= MAX_BASE_PACKAGES, installed
     assert not set(HEAVY) & set(installed)
     assert len(installed) - peer_count <= MAX_BASE_PACKAGES - 40
+    # What the chat model adds to langchain-openai: images (Pillow) and their cache.
+    added = set(installed) - set(peer_installed)
+    assert added == {"langchain-nemotron-omni", "pillow", "cachetools"}, added
 
 
 def test_plain_install_chats_with_reasoning_images_and_tools(
@@ -173,6 +178,7 @@ def test_plain_install_sends_mp4_and_names_the_extra_for_the_rest(
         "report.pdf": "pip install 'langchain-nemotron-omni[pdf]'",
         "clip.webm": "pip install 'langchain-nemotron-omni[video]'",
         "agents": "pip install 'langchain-nemotron-omni[agents]'",
+        "computer_use": "pip install 'langchain-nemotron-omni[agents]'",
     }
     for name, line in expected.items():
         error = errors[name]
@@ -185,10 +191,14 @@ def test_plain_install_command_line(base: Venv, media: dict[str, Path]) -> None:
     asked = base.command("ask", "What is this?", media["png"])
     assert asked.returncode == 0, asked.stderr
     assert DEMO_LABEL in asked.stdout
-    refused = base.command("doc-qa", media["pdf"], "What was the revenue?")
-    assert refused.returncode == 2
-    assert refused.stderr.count("\n") == 1, refused.stderr
-    assert "pip install 'langchain-nemotron-omni[agents]'" in refused.stderr
+    for agent in (
+        ("doc-qa", media["pdf"], "What was the revenue?"),
+        ("computer-use", "Press the button", "--max-steps", "1"),
+    ):
+        refused = base.command(*agent)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert "pip install 'langchain-nemotron-omni[agents]'" in refused.stderr
 
 
 def test_users_pytest_gets_our_fixtures_only_when_it_opts_in(base: Venv) -> None:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
         normalize_box,
     )
 
-# Imported on first use: they need pypdfium2 and cachetools (the ``pdf`` extra), and the
-# media layer imports this package in every install.
+# Imported on first use: the document needs pypdfium2 (the ``pdf`` extra), and the media
+# layer imports this package in every install.
 _CACHE = "langchain_nemotron_omni.media.pdf.cache"
 _DOCUMENT = "langchain_nemotron_omni.media.pdf.document"
 _LAZY = {

@@ -11,16 +11,7 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from langchain_nemotron_omni.extras import missing_extra
-from langchain_nemotron_omni.media.errors import MissingMediaDependencyError
-
-try:
-    from cachetools import LRUCache
-except ImportError as missing:
-    PURPOSE = "Caching PDFs"
-    raise missing_extra(
-        PURPOSE, extra="pdf", module="cachetools", error=MissingMediaDependencyError
-    ) from missing
+from cachetools import LRUCache
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
