@@ -20,20 +20,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 import openai
 from langchain_openai import ChatOpenAI
 
+from bench._shared import fake_server_process
 from langchain_nemotron_omni import ChatNemotronOmni
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from openai.types.chat import ChatCompletionMessageParam
+
+    from langchain_nemotron_omni.testing import ChatRequest
 
 REPLY = "The user says hello. A short greeting back is right.\n</think>\nHello! How can I help?"
 LONG_REPLY = (
@@ -45,22 +46,9 @@ MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello
 CONCURRENT = 200
 
 
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    """The fake server in its own process, so its work does not share our GIL."""
-    script = (
-        "import sys, time\n"
-        "from langchain_nemotron_omni.testing import FakeNemotronServer\n"
-        "def answer(request):\n"
-        f"    return {LONG_REPLY!r} if request.last_user_text == 'More' else {REPLY!r}\n"
-        "server = FakeNemotronServer(answer).start()\n"
-        "print(server.base_url, flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
+def answer(request: ChatRequest) -> str:
+    """The fake server's reply: the long one to the concurrent streams, else the short one."""
+    return LONG_REPLY if request.last_user_text == "More" else REPLY
 
 
 def clients(base_url: str) -> dict[str, dict[str, Callable[[], Any]]]:
@@ -174,18 +162,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--bursts", type=int, default=5, help="concurrent bursts per client")
     args = parser.parse_args()
-    process, base_url = start_server()
-    try:
+    with fake_server_process("bench.client_overhead:answer") as base_url:
         table = clients(base_url)
         for mode, fns in table.items():
             measure_interleaved(fns, 30)  # warm-up: connections, imports, caches
             samples = measure_interleaved(fns, args.calls * args.rounds)
             report(mode, samples, args.calls * args.rounds)
         concurrent_streams(base_url, args.bursts)
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
 
 
 if __name__ == "__main__":

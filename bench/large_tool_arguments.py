@@ -18,34 +18,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 import openai
 from langchain_openai import ChatOpenAI
 
+from bench._shared import WRITE_FILE_TOOL, aggregated, fake_server_process
 from langchain_nemotron_omni import ChatNemotronOmni
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import BaseMessageChunk
 
-TOOL = {
-    "type": "function",
-    "function": {
-        "name": "write_file",
-        "description": "Write a text file",
-        "parameters": {
-            "type": "object",
-            "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-            "required": ["path", "content"],
-        },
-    },
-}
+    from langchain_nemotron_omni.testing import ChatRequest
+
 LINE = "lorem ipsum dolor sit amet, consectetur adipiscing elit; sed do eiusmod tempor\n"
 EXTRA = {"chat_template_kwargs": {"enable_thinking": True}}
 
@@ -59,31 +47,9 @@ def reply_text(kilobytes: int) -> str:
     )
 
 
-def start_server(flavor: str) -> tuple[subprocess.Popen[str], str]:
-    """The fake server in its own process; it answers with the size named in the prompt."""
-    script = (
-        "import sys\n"
-        "from langchain_nemotron_omni.testing import FakeNemotronServer\n"
-        "from bench.large_tool_arguments import reply_text\n"
-        "def answer(request):\n"
-        "    return reply_text(int(request.last_user_text or '1'))\n"
-        f"server = FakeNemotronServer(answer, flavor={flavor!r}, max_model_len=10**7).start()\n"
-        "print(server.base_url, flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
-
-
-def aggregated(model: Any, prompt: str) -> BaseMessageChunk:
-    full: BaseMessageChunk | None = None
-    for chunk in model.stream(prompt):
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return full
+def answer(request: ChatRequest) -> str:
+    """The fake server's reply: a call whose content is the size (KB) the prompt names."""
+    return reply_text(int(request.last_user_text or "1"))
 
 
 def clients(base_url: str, *, raw: bool) -> dict[str, Callable[[int], Any]]:
@@ -91,7 +57,7 @@ def clients(base_url: str, *, raw: bool) -> dict[str, Callable[[int], Any]]:
 
     def bare(kilobytes: int) -> Any:
         # A raw server refuses tools (no tool parser); the model's text is the same.
-        extra = EXTRA if raw else {**EXTRA, "tools": [TOOL]}
+        extra = EXTRA if raw else {**EXTRA, "tools": [WRITE_FILE_TOOL]}
         stream = sdk.chat.completions.create(
             model="nemotron",
             messages=[{"role": "user", "content": str(kilobytes)}],
@@ -107,18 +73,18 @@ def clients(base_url: str, *, raw: bool) -> dict[str, Callable[[int], Any]]:
         max_retries=0,
         tool_parser="client" if raw else "auto",
     )
-    ours_tools = ours.bind_tools([TOOL])
+    ours_tools = ours.bind_tools([WRITE_FILE_TOOL])
 
     def ours_stream(kilobytes: int) -> Any:
         full = aggregated(ours_tools, str(kilobytes))
-        assert len(full.tool_calls[0]["args"]["content"]) == kilobytes * 1024  # type: ignore[attr-defined]
+        assert len(full.tool_calls[0]["args"]["content"]) == kilobytes * 1024
         return full
 
     table: dict[str, Callable[[int], Any]] = {"openai": bare, "ChatNemotronOmni": ours_stream}
     if not raw:
         theirs = ChatOpenAI(
             base_url=base_url, model="nemotron", api_key="x", max_retries=0, stream_usage=True
-        ).bind_tools([TOOL], extra_body=EXTRA)
+        ).bind_tools([WRITE_FILE_TOOL], extra_body=EXTRA)
         table["ChatOpenAI"] = lambda kilobytes: aggregated(theirs, str(kilobytes))
     return table
 
@@ -134,8 +100,8 @@ def cpu(fn: Callable[[int], Any], kilobytes: int, runs: int) -> float:
 
 def run(flavor: str, sizes: list[int], runs: int) -> None:
     raw = flavor == "raw"
-    process, base_url = start_server(flavor)
-    try:
+    answer_at = "bench.large_tool_arguments:answer"
+    with fake_server_process(answer_at, flavor=flavor, max_model_len=10**7) as base_url:
         table = clients(base_url, raw=raw)
         for fn in (table["openai"], table["ChatNemotronOmni"]):
             fn(1)  # warm-up: connections, imports
@@ -154,10 +120,6 @@ def run(flavor: str, sizes: list[int], runs: int) -> None:
                     f"  ChatOpenAI at 64 KB: {theirs * 1000:.0f} ms of client CPU, "
                     f"{theirs / ours:.0f}x ours (target >= 20x)"
                 )
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=30)
 
 
 def main() -> None:

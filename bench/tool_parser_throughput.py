@@ -16,21 +16,10 @@ import gc
 import json
 import time
 
+from bench._shared import WRITE_FILE_TOOL
 from langchain_nemotron_omni.tool_xml import ArgsDelta, CallFinished, StreamingToolParser
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "write_file",
-            "parameters": {
-                "type": "object",
-                "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-                "required": ["path", "content"],
-            },
-        },
-    }
-]
+TOOLS = [WRITE_FILE_TOOL]
 LINE = 'if a < b and c > d: print("<div>", "</parameter>", "x")\n'
 MB = 1 << 20
 TARGET_RATIO = 2.2

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: stream aggregation, a sample tool."""
+"""Helpers shared by the tests (and the client benchmarks): stream aggregation, sample tools."""
 
 from __future__ import annotations
 
@@ -31,6 +31,20 @@ WEATHER_TOOL = {
     },
 }
 """An OpenAI-format tool the scripted models call."""
+
+WRITE_FILE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "write_file",
+        "description": "Write a text file",
+        "parameters": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+            "required": ["path", "content"],
+        },
+    },
+}
+"""A tool whose calls carry large string arguments (file contents)."""
 
 
 def join_deltas(
