@@ -111,7 +111,7 @@ class ChatNemotronOmni(AttemptRunner):
     def _set_nemotron_omni_version(self) -> Self:
         self._add_version("langchain-nemotron-omni", __version__)
         if not self.spec.openai_compatible:
-            self._fal = FalTransport()  # the transport is chosen once, here
+            self.learned.fal = FalTransport()  # the transport is chosen once, here
         return self
 
     @property
@@ -199,10 +199,11 @@ class ChatNemotronOmni(AttemptRunner):
             kwargs.pop(key, None)
         # Media first: LangChain's own conversion raises on video blocks and audio URLs.
         prompt = self._convert_input(input_)
-        given = prompt.to_messages()
-        messages = prepare_messages(
-            given, provider=self.spec, options=plan.media, model=self.model_name
-        )
+        messages = given = prompt.to_messages()
+        if any(not isinstance(message.content, str) for message in given):  # parts: media?
+            messages = prepare_messages(
+                given, provider=self.spec, options=plan.media, model=self.model_name
+            )
         unchanged = all(a is b for a, b in zip(messages, given, strict=True))
         payload = super()._get_request_payload(
             prompt if unchanged else messages, stop=stop, **kwargs

@@ -99,8 +99,29 @@ def call_chunks(calls: list[CallEvent]) -> list[ToolCallChunk]:
     return list(chunks.values())
 
 
-def tail_chunk(piece: Piece, *, exhausted: bool) -> ChatGenerationChunk | None:
-    """The last chunk of a stream: what the end of the reply released, if anything."""
+def _hold_finish(shaper: ReplyShaper, finish: str) -> bool:
+    """Whether a streamed finish reason waits for the tail chunk (which then says it).
+
+    ``length`` in the first phase of a budget is not final (a second request continues, and
+    LangChain would concatenate the two reasons). ``tool_calls`` under a ``max_tokens`` may
+    be a cut reply (vLLM 0.20 says ``tool_calls`` for a reply cut inside a call), and the
+    token count that tells comes in a later chunk.
+    """
+    if finish == "length":
+        return shaper.settings.continues
+    if finish == "tool_calls" and shaper.settings.max_tokens is not None:
+        shaper.finish_held = True
+        return True
+    return False
+
+
+def tail_chunk(
+    piece: Piece, *, exhausted: bool, finish_reason: str | None = None
+) -> ChatGenerationChunk | None:
+    """The last chunk of a stream: what the end of the reply released, if anything.
+
+    ``finish_reason`` is the reason held back from the server's chunk, if one was.
+    """
     kwargs: dict[str, Any] = {}
     if piece.reasoning:
         kwargs[REASONING_KEY] = piece.reasoning
@@ -109,7 +130,7 @@ def tail_chunk(piece: Piece, *, exhausted: bool) -> ChatGenerationChunk | None:
     metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
     if exhausted:
         metadata["reasoning_exhausted"] = True
-    if not (kwargs or piece.content or piece.calls or exhausted):
+    if not (kwargs or piece.content or piece.calls or exhausted or finish_reason):
         return None
     message = AIMessageChunk(
         content=piece.content,
@@ -117,12 +138,18 @@ def tail_chunk(piece: Piece, *, exhausted: bool) -> ChatGenerationChunk | None:
         response_metadata=metadata,
         tool_call_chunks=call_chunks(piece.calls),
     )
-    return ChatGenerationChunk(message=message)
+    info = {"finish_reason": finish_reason} if finish_reason else None
+    return ChatGenerationChunk(message=message, generation_info=info)
 
 
 def fill_message(message: AIMessage, pieces: list[Piece], *, exhausted: bool) -> None:
-    """Write a whole reply's shaped pieces into its message, in place."""
-    message.content = "".join(piece.content for piece in pieces)
+    """Write a whole reply's shaped pieces into its message, in place.
+
+    Straight into the fields' storage, as for stream chunks: a pydantic assignment per field
+    costs more than the rest of the shaping of a short reply.
+    """
+    fields = message.__dict__
+    fields["content"] = "".join(piece.content for piece in pieces)
     reasoning = "".join(piece.reasoning for piece in pieces)
     kwargs = message.additional_kwargs
     kwargs.pop("tool_calls", None)
@@ -143,8 +170,8 @@ def fill_message(message: AIMessage, pieces: list[Piece], *, exhausted: bool) ->
     for opened, closed in calls.values():
         if isinstance(closed, CallClosed):
             _add_call(opened if isinstance(opened, CallOpened) else None, closed, valid, invalid)
-    message.tool_calls = valid
-    message.invalid_tool_calls = invalid
+    fields["tool_calls"] = valid
+    fields["invalid_tool_calls"] = invalid
     message.response_metadata["model_provider"] = MODEL_PROVIDER
     if exhausted:
         message.response_metadata["reasoning_exhausted"] = True
@@ -188,9 +215,7 @@ def shape_chunk(shaper: ReplyShaper, chunk: ChatGenerationChunk) -> ChatGenerati
     if finish or usage:
         shaper.note(finish, usage["output_tokens"] if usage else None)
     piece = shaper.feed(reasoning_in, content_in, server_calls)
-    if finish == "length" and shaper.settings.continues:
-        # Not final: a second request continues, and LangChain would concatenate the two
-        # finish reasons when it aggregates the stream.
+    if finish and _hold_finish(shaper, finish):
         info = {key: value for key, value in (info or {}).items() if key != "finish_reason"}
         chunk.__dict__["generation_info"] = info or None
     if piece.reasoning:
@@ -217,10 +242,10 @@ def shape_result(shaper: ReplyShaper, result: ChatResult) -> ChatResult:
     reasoning_in = kwargs.pop(REASONING_KEY, None) or ""
     server_calls = kwargs.pop("tool_calls", None)
     usage = message.usage_metadata
-    shaper.note(
-        (generation.generation_info or {}).get("finish_reason"),
-        usage["output_tokens"] if usage else None,
-    )
+    info = generation.generation_info
+    shaper.note((info or {}).get("finish_reason"), usage["output_tokens"] if usage else None)
+    if info and shaper.truncated and not shaper.settings.continues:
+        info["finish_reason"] = "length"  # as a stream of it says (see _hold_finish)
     content = message.content if isinstance(message.content, str) else ""
     pieces = [shaper.feed(reasoning_in, content, server_calls), shaper.finish()]
     fill_message(message, pieces, exhausted=shaper.exhausted and not shaper.settings.continues)

@@ -115,6 +115,8 @@ class ReplyShaper:
         self._answer_closed = False  # a call was made in the answer: later text is dropped
         self._unlabelled: list[str] | None = None if settings.thinking else []
         self.finish_reason: str | None = None
+        self.finish_held = False
+        """A streamed finish reason was held back for the tail chunk (see ``reported_finish``)."""
         self.completion_tokens = 0
         self.reasoning_text: list[str] = []
         self.content_text: list[str] = []
@@ -227,6 +229,11 @@ class ReplyShaper:
             and limit is not None
             and self.completion_tokens >= limit > 0
         )
+
+    @property
+    def reported_finish(self) -> str | None:
+        """The finish reason to report: ``length`` for every reply ``max_tokens`` cut."""
+        return "length" if self.truncated else self.finish_reason
 
     @property
     def exhausted(self) -> bool:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import httpx
 import openai
@@ -29,7 +30,6 @@ from pydantic import PrivateAttr, SecretStr
 
 from langchain_nemotron_omni._served_models import aexplain_not_found, explain_not_found
 from langchain_nemotron_omni.errors import StreamInterruptedError, StreamTimeoutError
-from langchain_nemotron_omni.fal import FalTransport
 from langchain_nemotron_omni.fal.transport import fal_settings
 from langchain_nemotron_omni.reasoning.route import ServerSplits
 from langchain_nemotron_omni.reply.render import shape_chunk, shape_result, tail_chunk
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     )
     from langchain_core.messages import BaseMessage
 
+    from langchain_nemotron_omni.fal import FalTransport
     from langchain_nemotron_omni.fal.queue import FalSettings
     from langchain_nemotron_omni.request.plan import RequestPlan
 
@@ -76,7 +77,7 @@ class CallRun:
         attempt, self._next = self._next, None
         if attempt is not None:
             self._attempt = attempt
-            self.shaper = ReplyShaper(attempt.plan.reply(), self._model._server_splits)  # noqa: SLF001
+            self.shaper = ReplyShaper(attempt.plan.reply(), self._model.learned.server_splits)
             self.received = 0
             if attempt.phase != "answer":  # a new try: what a failed one showed is dropped
                 self._held = [] if self._forced is not None else None
@@ -120,7 +121,11 @@ class CallRun:
         if self.received and shaper.finish_reason is None:
             raise self.broken(None)
         piece = shaper.finish()
-        tail = tail_chunk(piece, exhausted=shaper.exhausted and not shaper.settings.continues)
+        tail = tail_chunk(
+            piece,
+            exhausted=shaper.exhausted and not shaper.settings.continues,
+            finish_reason=shaper.reported_finish if shaper.finish_held else None,
+        )
         self._done()
         return [] if tail is None else self._release(tail)
 
@@ -191,6 +196,18 @@ class Tries:
             self._again = True
 
 
+@dataclass(slots=True)
+class Learned:
+    """A model's state across calls."""
+
+    tools_on_client: bool = False
+    """The server answered that it has no tool parser: tools go in the prompt from now on."""
+    server_splits: ServerSplits = field(default_factory=ServerSplits)
+    """Whether the server splits the thought from the answer, once a reply showed it."""
+    fal: FalTransport | None = None
+    """fal's transport, for a model served by fal (chosen when the model is built)."""
+
+
 class AttemptRunner(BaseChatOpenAI):
     """The request loops of ``ChatNemotronOmni`` (which supplies :meth:`_plan`)."""
 
@@ -200,9 +217,14 @@ class AttemptRunner(BaseChatOpenAI):
     ``--tool-call-parser``). ``auto``: server, switching to client for good if the server
     answers that it has no tool parser."""
 
-    _tools_on_client: bool = PrivateAttr(default=False)
-    _server_splits: ServerSplits = PrivateAttr(default_factory=ServerSplits)
-    _fal: FalTransport | None = PrivateAttr(default=None)
+    _learned: Learned = PrivateAttr(default_factory=Learned)
+
+    @property
+    def learned(self) -> Learned:
+        """What this model learned about its server, and its fal transport."""
+        # Not ``self._learned``: pydantic serves private attributes from ``__getattr__``
+        # after a failed lookup, about 3 us each, several times per call.
+        return cast("Learned", self.__pydantic_private__["_learned"])  # type: ignore[index]
 
     def _plan(self, kwargs: dict[str, Any]) -> RequestPlan:
         """The plan of a call with these keywords."""
@@ -211,7 +233,7 @@ class AttemptRunner(BaseChatOpenAI):
     @property
     def renders_tools(self) -> bool:
         """Whether tools are written into the prompt here instead of sent as ``tools``."""
-        return self.tool_parser == "client" or self._tools_on_client
+        return self.tool_parser == "client" or self.learned.tools_on_client
 
     def _attempt_kwargs(self, attempt: Attempt, kwargs: dict[str, Any]) -> dict[str, Any]:
         plan = attempt.plan
@@ -223,11 +245,11 @@ class AttemptRunner(BaseChatOpenAI):
         """On "no tool parser" from the server, render tools here from now on."""
         if (
             self.tool_parser == "auto"
-            and not self._tools_on_client
+            and not self.learned.tools_on_client
             and kwargs.get("tools")
             and AUTO_TOOL_CHOICE_ERROR in str(error)
         ):
-            self._tools_on_client = True
+            self.learned.tools_on_client = True
             return True
         return False
 
@@ -273,8 +295,8 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> ChatResult:
-        if self._fal is not None:
-            return self._fal.result(self, attempt, self._fal_settings(), run_manager, kwargs)
+        if (fal := self.learned.fal) is not None:
+            return fal.result(self, attempt, self._fal_settings(), run_manager, kwargs)
         tries = Tries(self, attempt, kwargs, faults=False)
         try:
             for call in tries:
@@ -291,8 +313,8 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> ChatResult:
-        if self._fal is not None:
-            return await self._fal.aresult(self, attempt, self._fal_settings(), run_manager, kwargs)
+        if (fal := self.learned.fal) is not None:
+            return await fal.aresult(self, attempt, self._fal_settings(), run_manager, kwargs)
         tries = Tries(self, attempt, kwargs, faults=False)
         try:
             for call in tries:
@@ -349,14 +371,15 @@ class AttemptRunner(BaseChatOpenAI):
         kwargs: dict[str, Any],
     ) -> Iterator[ChatGenerationChunk]:
         """The server's chunks for one attempt; a stream cut before its first one retried."""
-        if self._fal is not None:
+        if (fal := self.learned.fal) is not None:
             # fal's queue has no token stream: the whole reply arrives as one chunk.
             settings = self._fal_settings()
-            yield _as_chunk(self._fal.result(self, attempt, settings, run_manager, kwargs))
+            yield _as_chunk(fal.result(self, attempt, settings, run_manager, kwargs))
             return
         tries = Tries(self, attempt, kwargs, faults=True)
         for call in tries:
-            time.sleep(tries.pause)
+            if tries.pause:  # sleep(0) would still give up the CPU
+                time.sleep(tries.pause)
             stream = super()._stream(attempt.messages, stop, None, **call)
             first: Any = _NOTHING
             with tries.guard():
@@ -377,13 +400,14 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> AsyncIterator[ChatGenerationChunk]:
-        if self._fal is not None:
+        if (fal := self.learned.fal) is not None:
             settings = self._fal_settings()
-            yield _as_chunk(await self._fal.aresult(self, attempt, settings, run_manager, kwargs))
+            yield _as_chunk(await fal.aresult(self, attempt, settings, run_manager, kwargs))
             return
         tries = Tries(self, attempt, kwargs, faults=True)
         for call in tries:
-            await asyncio.sleep(tries.pause)
+            if tries.pause:  # sleep(0) would still cost a turn of the event loop
+                await asyncio.sleep(tries.pause)
             stream = super()._astream(attempt.messages, stop, None, **call)
             first: Any = _NOTHING
             with tries.guard():

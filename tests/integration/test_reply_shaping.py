@@ -15,6 +15,8 @@ from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.errors import ReasoningExhaustedWarning, ReasoningParserWarning
 from langchain_nemotron_omni.reply.render import split_invalid_args
 from langchain_nemotron_omni.testing import FakeNemotronServer
+from langchain_nemotron_omni.testing._parsing import tokenize
+from langchain_nemotron_omni.tools.validate import CUT_OFF
 from tests.streams import WEATHER_TOOL, collect
 
 OBJECT_TOOL = {
@@ -76,6 +78,23 @@ def test_a_reply_cut_inside_the_thought_is_thought(flavor: str) -> None:
         assert message.additional_kwargs["reasoning_content"] == "I should think about this at"
         assert message.response_metadata["finish_reason"] == "length"
         assert message.response_metadata["reasoning_exhausted"] is True
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_a_reply_cut_inside_a_call_finishes_with_length_in_both_modes(flavor: str) -> None:
+    # vLLM 0.20 streams such a reply with finish_reason "tool_calls" (and its whole message
+    # keeps the text and says "length"): both modes must say it was cut.
+    whole = "T.\n</think>\n" + _call("get_weather", city="Paris")
+    cut_at = whole + "<tool_call>\n<function=get_weather>\n<parameter=city>\n"
+    text = whole + _call("get_weather", city="Rome")
+    for message in _both(flavor, text, max_tokens=len(tokenize(cut_at)) + 1):
+        assert isinstance(message, AIMessage)
+        assert message.response_metadata["finish_reason"] == "length"
+        assert [c["args"] for c in message.tool_calls] == [{"city": "Paris"}]
+        [(name, error)] = _invalid(message)
+        assert name == "get_weather"
+        assert error is not None
+        assert error.endswith(CUT_OFF)
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)

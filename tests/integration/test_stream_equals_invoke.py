@@ -1,12 +1,13 @@
 """Invoke and the aggregated stream agree on every reply the model could write, on every server.
 
 A grammar writes model outputs (a thought, closed or not, answer text, tool calls with typed,
-mistyped, quoted, unicode and huge values, unknown tools, missing parameters, duplicates,
-text after the calls) and a cut anywhere (``max_tokens``); the fake server plays each on the
+mistyped, quoted, unicode and huge values, JSON objects whole and broken, unknown tools (named
+with quotes and unicode too), missing parameters, duplicates, text after the calls) and a cut
+anywhere (``max_tokens`` up to the reply's length); the fake server plays each on the
 ``vllm``, ``sglang`` and ``raw`` flavors, with engine steps bundled in random numbers per
 delta. ``invoke`` and ``stream`` aggregated with ``+`` must give the same answer, thought,
-valid calls and invalid calls (with the same reason), and a call whose values do not fit the
-tool's schema is never valid in either.
+finish reason, valid calls and invalid calls (with the same arguments and reason), and a call
+whose values do not fit the tool's schema is never valid in either.
 """
 
 from __future__ import annotations
@@ -24,21 +25,22 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.reply.render import split_invalid_args
 from langchain_nemotron_omni.testing import FakeNemotronServer, Reply
-from tests.streams import WEATHER_TOOL, collect
+from langchain_nemotron_omni.testing._parsing import tokenize
+from langchain_nemotron_omni.tools.validate import CUT_OFF
+from tests.streams import WEATHER_TOOL, WRITE_FILE_TOOL, collect
 
-WRITE_TOOL = {
+CONFIGURE_TOOL = {
     "type": "function",
     "function": {
-        "name": "write_file",
-        "description": "Write a file",
+        "name": "configure",
         "parameters": {
             "type": "object",
-            "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-            "required": ["path", "content"],
+            "properties": {"options": {"type": "object"}},
+            "required": ["options"],
         },
     },
 }
-TOOLS = [WEATHER_TOOL, WRITE_TOOL]
+TOOLS = [WEATHER_TOOL, WRITE_FILE_TOOL, CONFIGURE_TOOL]
 FLAVORS = ["vllm", "sglang", "raw"]
 
 # Pieces of text: words, unicode, quotes, backslashes, brackets and lone angle brackets;
@@ -52,6 +54,21 @@ _PIECES = st.sampled_from(
 TEXT = st.lists(_PIECES, max_size=10).map("".join)
 VISIBLE = st.lists(_PIECES, min_size=1, max_size=10).map("".join).filter(lambda t: t.strip())
 MISTYPED = st.sampled_from(["three", '3"', "abc", "3.5", "[1]", "", "null"])
+# Object values as written, with the object they stand for (a Python literal is read as
+# vLLM's parser reads it).
+OBJECTS = st.sampled_from(
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("{}", {}),
+        ("{'k': 1}", {"k": 1}),
+        (
+            '{"k": "日本", "q": "a\\"b", "n": [1, {"x": null}]}',
+            {"k": "日本", "q": 'a"b', "n": [1, {"x": None}]},
+        ),
+    ]
+)
+NOT_OBJECTS = st.sampled_from(['{"a": 1', "[1]", "abc", '3"', '{"a": 1}}', "null"])
+UNKNOWN_NAMES = st.sampled_from(["rm_rf", 'x"y', "日本", "get_weather2"])
 
 
 @dataclass
@@ -102,10 +119,19 @@ def write_calls(draw: st.DrawFn) -> Call:
     )
 
 
+@st.composite
+def configure_calls(draw: st.DrawFn) -> Call:
+    if draw(st.booleans()):
+        text, value = draw(OBJECTS)
+        return Call("configure", [("options", text)], {"options": value})
+    return Call("configure", [("options", draw(NOT_OBJECTS))])
+
+
 CALLS = st.one_of(
     weather_calls(),
     write_calls(),
-    st.builds(lambda v: Call("rm_rf", [("target", v)]), TEXT),
+    configure_calls(),
+    st.builds(lambda name, v: Call(name, [("target", v)]), UNKNOWN_NAMES, TEXT),
 )
 
 
@@ -125,7 +151,7 @@ def outputs(draw: st.DrawFn, flavor: str) -> Output:
     thinking = draw(st.booleans()) or draw(st.booleans())
     calls = draw(st.lists(CALLS, max_size=3))
     if calls and draw(st.integers(0, 4)) == 0:
-        calls.append(calls[-1])  # the same call twice: both are kept
+        calls.append(draw(st.sampled_from(calls)))  # the same call twice: both are kept
     block = "".join(call.xml() for call in calls)
     thought, answer, trailing = draw(TEXT), draw(TEXT), draw(TEXT)
     layout = draw(st.sampled_from(["closed", "unclosed", "inside"]))
@@ -140,23 +166,34 @@ def outputs(draw: st.DrawFn, flavor: str) -> Output:
         text = f"{thought}\n{block}{draw(TEXT)}\n</think>\n{answer}"
     else:
         text = f"{thought}\n</think>\n{answer}\n{block}{trailing}"
-    max_tokens = draw(st.one_of(st.none(), st.integers(1, 80)))
+    # A cut anywhere in the reply, or none.
+    max_tokens = draw(st.one_of(st.none(), st.integers(1, max(1, len(tokenize(text))))))
     return Output(text, thinking, calls, max_tokens, draw(st.sampled_from([1, 1, 2, 3, 7])))
 
 
-def _summary(message: BaseMessage, *, streamed: bool) -> tuple[Any, ...]:
+def _summary(message: BaseMessage, *, streamed: bool, parsing_server: bool) -> tuple[Any, ...]:
     assert isinstance(message, AIMessage)
-    invalid: list[tuple[str | None, str | None]] = []
+    invalid: list[tuple[str | None, str | None, str | None]] = []
     for call in message.invalid_tool_calls:
+        args: str | None
+        error: str | None
         if streamed:
             split = split_invalid_args(str(call["args"]))
             assert split is not None, f"an invalid streamed call lost its marker: {call}"
-            invalid.append((call["name"], split[1]))
+            args, error = split
         else:
-            invalid.append((call["name"], call["error"]))
+            args, error = call["args"], call["error"]
+        if parsing_server and error is not None and error.endswith(CUT_OFF):
+            # A call the reply was cut inside keeps the partial arguments the server sent,
+            # and a parsing server sends different ones in its two modes (vLLM's message
+            # closes the JSON around the partial values; its stream sent only the
+            # parameters that had closed).
+            args = None
+        invalid.append((call["name"], args, error))
     return (
         message.content,
         message.additional_kwargs.get("reasoning_content"),
+        message.response_metadata.get("finish_reason"),
         [(call["name"], call["args"]) for call in message.tool_calls],
         invalid,
     )
@@ -204,11 +241,12 @@ def test_invoke_and_the_aggregated_stream_agree(served: Served, data: st.DataObj
         warnings.simplefilter("ignore")  # a thought cut by max_tokens warns in both modes
         invoked = llm.invoke("Go.")
         streamed = collect(list(llm.stream("Go.")))
-    whole = _summary(invoked, streamed=False)
-    assert _summary(streamed, streamed=True) == whole
-    valid = whole[2]
+    parsing_server = flavor != "raw"
+    whole = _summary(invoked, streamed=False, parsing_server=parsing_server)
+    assert _summary(streamed, streamed=True, parsing_server=parsing_server) == whole
+    valid = whole[3]
     fits = [(call.name, call.args) for call in output.calls if call.args is not None]
     assert all(call in fits for call in valid), "a call that does not fit the schema is valid"
     if output.max_tokens is None:
         assert valid == fits
-        assert len(whole[3]) == len(output.calls) - len(fits)
+        assert len(whole[4]) == len(output.calls) - len(fits)
