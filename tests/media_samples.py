@@ -7,6 +7,8 @@ checked in. Video and audio makers need PyAV (the ``[video]`` extra); speech nee
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import math
 import shutil
@@ -19,6 +21,9 @@ import av
 import numpy as np
 from langchain_core.messages import HumanMessage
 from PIL import Image, ImageDraw
+
+from langchain_nemotron_omni.media import MediaCache, MediaOptions, prepare_messages
+from langchain_nemotron_omni.providers import PROVIDERS
 
 
 def user(*parts: Any, **fields: Any) -> HumanMessage:
@@ -191,3 +196,35 @@ def write_encrypted_pdf(path: Path) -> Path:
     pdf.showPage()
     pdf.save()
     return path
+
+
+# -- preparing one message --------------------------------------------------------------------
+
+NO_UUID = MediaOptions(uuid=False)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def data_bytes(url: str) -> bytes:
+    return base64.b64decode(url.partition(",")[2])
+
+
+def run(
+    *parts: Any, provider: str = "vllm", options: MediaOptions = NO_UUID, **kwargs: Any
+) -> list[Any]:
+    """Prepare one user message; returns its content."""
+    (message,) = prepare_messages(
+        [user(*parts)],
+        provider=PROVIDERS[provider],  # type: ignore[index]
+        options=options,
+        cache=MediaCache(),
+        **kwargs,
+    )
+    assert isinstance(message.content, list)
+    return message.content
