@@ -44,10 +44,11 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni._pdfium import render_many, render_page, worker_count
 from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_document_qa_agent
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
 from langchain_nemotron_omni.agents.document_qa.model_input import expand, page_message
+from langchain_nemotron_omni.agents.document_qa.page_images import page_image_cache
 from langchain_nemotron_omni.media.pdf import DEFAULT_MAX_PIXELS, clean_text
 from langchain_nemotron_omni.testing import FakeNemotronServer
 
@@ -138,7 +139,11 @@ def jpeg_now(pdf: Path, pages: int, workers: int) -> tuple[float, int]:
 def into_request(pdf: Path, pages: int) -> float:
     """Seconds to turn the single call's page references into image parts (fresh caches)."""
     library = Library.open(
-        [pdf.name], pdf.parent, cache=DocumentCache(), renders=RenderCache(), indexes=IndexCache()
+        [pdf.name],
+        pdf.parent,
+        cache=DocumentCache(),
+        renders=page_image_cache(),
+        indexes=IndexCache(),
     )
     refs: list[PageRef] = [
         {"doc": 1, "page": i, "dpi": float(DPI), "box": None} for i in range(pages)

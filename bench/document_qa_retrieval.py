@@ -29,9 +29,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
+from langchain_nemotron_omni.agents.document_qa.page_images import page_image_cache
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,7 +101,7 @@ def main() -> None:
                 [name],
                 args.manuals,
                 cache=DocumentCache(),
-                renders=RenderCache(),
+                renders=page_image_cache(),
                 indexes=IndexCache(),
             )
             ranking[name] = rankers(libraries[name], hand, first)

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_document_qa_agent
 from langchain_nemotron_omni.agents.document_qa.demo import demo_responder
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
+from langchain_nemotron_omni.agents.document_qa.page_images import page_image_cache
 from langchain_nemotron_omni.media.pdf import PdfDocument
 from langchain_nemotron_omni.testing import FakeNemotronServer
 
@@ -99,7 +100,7 @@ def bench_pdf(path: Path, samples: int) -> list[tuple[str, float]]:
             [str(path)],
             path.parent,
             cache=DocumentCache(),
-            renders=RenderCache(),
+            renders=page_image_cache(),
             indexes=IndexCache(),
         )
         start = time.perf_counter()

@@ -7,6 +7,8 @@ Deployment settings (environment, or ``langgraph.json`` ``env``):
   ``NEMOTRON_OMNI_MODEL`` (the served model name) and the provider's key variable, plus any
   named endpoints in ``NEMOTRON_OMNI_ENDPOINTS``; the chat model is built on the first
   question, so the server starts without one;
+- page images kept in the server's store: at most ``NEMOTRON_OMNI_DOCS_STORED_PAGES`` per
+  document (default 120; 0 keeps none);
 - defaults of the agent's settings: ``NEMOTRON_OMNI_DOCQA_<FIELD>``, e.g.
   ``NEMOTRON_OMNI_DOCQA_BUDGET_TOKENS=30000``.
 
@@ -19,10 +21,12 @@ import os
 
 from langchain_nemotron_omni.agents.common import deployment_model
 from langchain_nemotron_omni.agents.document_qa import DocQASettings, create_document_qa_agent
+from langchain_nemotron_omni.agents.document_qa.page_images import stored_pages_from_env
 from langchain_nemotron_omni.agents.document_qa.paths import DOCS_ROOT_ENV
 
 graph = create_document_qa_agent(
     deployment_model,
     allowed_root=os.environ.get(DOCS_ROOT_ENV, "documents"),
     settings=DocQASettings.from_env(),
+    stored_pages=stored_pages_from_env(),
 )

@@ -2,7 +2,8 @@
 
 Driven with ``langgraph-sdk`` as any client would: both graphs answer, an interrupted run
 is resumed after the server restarted, a run whose workers were killed mid-way is taken up
-again and finishes, screenshots are in the PostgreSQL-backed store, and the deployment's
+again and finishes, screenshots and page images are in the PostgreSQL-backed store (a
+restarted server sends a document's pages without rendering them), and the deployment's
 rules on keys and files hold as they do under ``langgraph dev``.
 """
 
@@ -19,6 +20,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 
 from langchain_nemotron_omni.agents.document_qa.index import STORE_NAMESPACE
+from langchain_nemotron_omni.agents.document_qa.page_images import STORE_PREFIX
 from langchain_nemotron_omni.testing import ChatRequest, FakeNemotronServer
 from tests.capture_server import CaptureServer
 from tests.computer_use_support import Site, serve_site
@@ -26,6 +28,7 @@ from tests.document_qa_pdfs import FACT_QUESTION
 from tests.integration.agent_server import AgentServer, postgres, redis
 from tests.integration.served_graphs import (
     PASSWORD_TASK,
+    REPORT_PAGES,
     SECRETS,
     BothGraphs,
     check_keys_stay_with_their_endpoints,
@@ -121,6 +124,25 @@ def check_taken_up(deployment: Deployment, held: HeldRun) -> None:
     assert result["tokens"]["calls"] == len(calls) - 1
 
 
+def ask_with_every_page(client: SyncLangGraphClient) -> dict[str, int]:
+    """A question on the report in one call with every page; where its page images came from.
+
+    The deployment's default budget fits the whole report (its tests of the tool loop ask
+    with a smaller one).
+    """
+    thread = client.threads.create()["thread_id"]
+    parts = client.runs.stream(
+        thread, "document_qa", input=inputs("document_qa"), stream_mode="custom"
+    )
+    events = [part.data for part in parts if part.event == "custom"]
+    [images] = [event for event in events if event["event"] == "images"]
+    return {source: images[source] for source in ("memory", "store", "rendered")}
+
+
+def report_digest(deployment: Deployment) -> str:
+    return hashlib.sha256((deployment.docs / "report.pdf").read_bytes()).hexdigest()
+
+
 @dataclass
 class Deployment:
     server: AgentServer
@@ -170,7 +192,17 @@ def test_both_graphs_answer_on_postgres(deployment: Deployment) -> None:
     assert answer["citations"]
     # The document's index is in the Postgres store, shared by every worker.
     [index] = client.store.search_items(list(STORE_NAMESPACE))["items"]
-    assert index["key"] == hashlib.sha256((deployment.docs / "report.pdf").read_bytes()).hexdigest()
+    assert index["key"] == report_digest(deployment)
+    # Asked with every page in one call: the page images go to the store too, one item a
+    # page, JPEG in base64...
+    first = ask_with_every_page(client)
+    assert sum(first.values()) == REPORT_PAGES
+    namespace = [*STORE_PREFIX, report_digest(deployment)]
+    pages = client.store.search_items(namespace, limit=100)["items"]
+    assert sorted(int(item["key"]) for item in pages) == list(range(REPORT_PAGES))
+    assert all(item["value"]["data"].startswith("/9j/") for item in pages)
+    # ...and the next question, on either worker, renders none of them.
+    assert ask_with_every_page(client)["rendered"] == 0
     _, status, result = wait(client, "computer_use", {"max_steps": 1})
     assert status == "success", result
     assert result["outcome"]["reason"] == "step_limit"
@@ -194,6 +226,7 @@ def test_a_restart_loses_nothing(deployment: Deployment) -> None:
     (pending,) = paused["__interrupt__"]
     assert pending["value"]["reason"] == "types into a password field"
     before = client.threads.get_state(thread)
+    ask_with_every_page(client)  # the report's page images are in the store
     held = hold_a_run(deployment)
 
     # A rolling restart: SIGTERM, the held call answers while the workers shut down.
@@ -201,6 +234,8 @@ def test_a_restart_loses_nothing(deployment: Deployment) -> None:
     deployment.server.restart()
 
     check_taken_up(deployment, held)
+    # The restarted workers remember no page, and render none: the store has them all.
+    assert ask_with_every_page(client) == {"memory": 0, "store": REPORT_PAGES, "rendered": 0}
     after = client.threads.get_state(thread)
     assert after["values"] == before["values"]
     assert after["next"] == before["next"]

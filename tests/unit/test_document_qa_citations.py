@@ -13,9 +13,10 @@ from langchain_nemotron_omni.agents.document_qa.citations import (
     says_not_found,
     split_page_list,
 )
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
+from langchain_nemotron_omni.agents.document_qa.page_images import page_image_cache
 from tests.document_qa_pdfs import make_deck, make_report
 
 
@@ -28,7 +29,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
         ["report.pdf", "deck.pdf"],
         root,
         cache=DocumentCache(),
-        renders=RenderCache(),
+        renders=page_image_cache(),
         indexes=IndexCache(),
     )
 
@@ -123,7 +124,11 @@ def test_a_plain_labelled_page_prints_once(tmp_path: Path) -> None:
         canvas.showPage()
     canvas.save()
     plain = Library.open(
-        ["plain.pdf"], tmp_path, cache=DocumentCache(), renders=RenderCache(), indexes=IndexCache()
+        ["plain.pdf"],
+        tmp_path,
+        cache=DocumentCache(),
+        renders=page_image_cache(),
+        indexes=IndexCache(),
     )
     citations = resolve_citations(plain, [2], set())
     assert citations[0]["label"] == ""

@@ -18,7 +18,6 @@ from langchain_nemotron_omni.agents.document_qa import (
 from langchain_nemotron_omni.agents.document_qa.documents import (
     DocumentCache,
     ImageDocument,
-    RenderCache,
     open_document,
 )
 from langchain_nemotron_omni.agents.document_qa.page_labels import (
@@ -227,17 +226,6 @@ def test_document_cache_reopens_a_changed_file(tmp_path: Path) -> None:
     second = cache.get(path)
     assert second is not first
     assert second.page_count == 8
-
-
-def test_render_cache_returns_the_same_render(report: tuple[PdfDocument, ReportLayout]) -> None:
-    doc, _ = report
-    one = doc.render(1, 72)
-    cache = RenderCache(max_bytes=int(one.nbytes * 2.5))
-    one = cache.render(doc, "r", 1, 72, None)
-    assert cache.render(doc, "r", 1, 72, None) is one
-    cache.render(doc, "r", 2, 72, None)
-    cache.render(doc, "r", 3, 72, None)
-    assert cache.render(doc, "r", 1, 72, None) is not one  # evicted
 
 
 def test_boxes_are_clamped_and_ordered() -> None:

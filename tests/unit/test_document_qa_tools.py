@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langchain_core.messages import HumanMessage, ToolMessage
 
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
 from langchain_nemotron_omni.agents.document_qa.model_input import (
@@ -15,6 +15,7 @@ from langchain_nemotron_omni.agents.document_qa.model_input import (
     expand,
     page_message,
 )
+from langchain_nemotron_omni.agents.document_qa.page_images import page_image_cache
 from langchain_nemotron_omni.agents.document_qa.state import DocQASettings, PageRef
 from langchain_nemotron_omni.agents.document_qa.tokens import estimate_messages
 from langchain_nemotron_omni.agents.document_qa.tools import ToolRunner, tool_schemas
@@ -31,7 +32,11 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, ReportLa
     root = tmp_path_factory.mktemp("tools")
     layout = make_report(root / "report.pdf", pages=30)
     return Library.open(
-        ["report.pdf"], root, cache=DocumentCache(), renders=RenderCache(), indexes=IndexCache()
+        ["report.pdf"],
+        root,
+        cache=DocumentCache(),
+        renders=page_image_cache(),
+        indexes=IndexCache(),
     ), layout
 
 
@@ -143,7 +148,7 @@ def test_zoom_renders_a_region_sharper_and_gives_its_text(
     assert ref["box"] == [0.0, 0.1, 1.0, 0.4]
     assert ref["dpi"] > SETTINGS.dpi
     assert "Nordics 41.2 47.9" in outcome.message.content
-    rendered = lib.render(ref)
+    [rendered], _ = lib.images([ref])
     assert rendered.width * rendered.height == pytest.approx(SETTINGS.zoom_pixels, rel=0.01)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from langchain_nemotron_omni.agents.document_qa import prompts
 from langchain_nemotron_omni.agents.document_qa.page_labels import find_label
 
 if TYPE_CHECKING:
@@ -155,6 +156,15 @@ def resolve_citations(
 def unread(citations: Sequence[Citation]) -> list[Citation]:
     """The citations of pages the model never read or viewed."""
     return [c for c in citations if not c["seen"]]
+
+
+def refuse_unread(library: Library, pages: Sequence[object], seen: Collection[str]) -> str:
+    """Why an answer citing ``pages`` cannot be recorded yet ("" when every one was read)."""
+    missing = unread(resolve_citations(library, pages, set(seen)))
+    if not missing:
+        return ""
+    names = ", ".join(format_citation(c) for c in missing)
+    return prompts.UNREAD_CITATION.format(pages=names)
 
 
 def format_citation(c: Citation) -> str:

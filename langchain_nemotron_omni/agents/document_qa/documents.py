@@ -2,14 +2,15 @@
 
 A PDF is a :class:`~langchain_nemotron_omni.media.pdf.PdfDocument`; an image file is an
 :class:`ImageDocument`, a one-page document without text. Both answer the same questions
-(:class:`Document`), so the tools never ask which kind they hold. Open documents and renders
-are kept in bounded LRU caches, shared by the questions an agent answers.
+(:class:`~langchain_nemotron_omni.media.pdf.PagedDocument`), so the tools never ask which
+kind they hold. Open documents are kept in a bounded LRU cache, shared by the questions an
+agent answers (page images: ``page_images.py``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 
@@ -23,15 +24,14 @@ from langchain_nemotron_omni.agents.document_qa.errors import (
 from langchain_nemotron_omni.media.errors import CorruptMediaError
 from langchain_nemotron_omni.media.errors import EncryptedPDFError as MediaEncryptedError
 from langchain_nemotron_omni.media.pdf import (
-    DEFAULT_MAX_PIXELS,
     Box,
     ImageFormat,
     LockedLRU,
     OutlineEntry,
+    PagedDocument,
     PageImage,
     PdfDocument,
     file_key,
-    normalize_box,
 )
 
 if TYPE_CHECKING:
@@ -40,65 +40,13 @@ if TYPE_CHECKING:
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _SNIFF_BYTES = 1024
 _IMAGE_MAX_UPSCALE = 2.0
-_RENDER_CACHE_BYTES = 96 * 1024 * 1024
 
 
-class Document(Protocol):
-    """What the agent needs from a document (pages are 0-based indices)."""
-
-    kind: str
-    name: str
-    page_count: int
-    labels: list[str]
-
-    def label(self, index: int) -> str:
-        """The printed page label ("" when there is none)."""
-        ...
-
-    def page_size(self, index: int) -> tuple[float, float]:
-        """Width and height as displayed, in points."""
-        ...
-
-    def outline(self) -> list[OutlineEntry]:
-        """The bookmarks, in document order."""
-        ...
-
-    def text(self, index: int) -> str:
-        """The page's text layer ("" for scans and images)."""
-        ...
-
-    def text_in_box(self, index: int, box: Box) -> str:
-        """The text inside a region of a page."""
-        ...
-
-    def find(self, index: int, needle: str) -> list[Box]:
-        """Boxes (one per line) of the first occurrence of ``needle`` on the page."""
-        ...
-
-    def render_size(
-        self, index: int, dpi: float, box: Box | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
-    ) -> tuple[int, int]:
-        """Pixel size of a render, without rendering."""
-        ...
-
-    def render(
-        self,
-        index: int,
-        dpi: float,
-        box: Box | None = None,
-        *,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
-        fmt: ImageFormat = "jpeg",
-    ) -> PageImage:
-        """Render a page or a region of it."""
-        ...
-
-    def close(self) -> None:
-        """Release the file."""
-        ...
+Document = PagedDocument
+"""What the agent reads: a :class:`PdfDocument` or an :class:`ImageDocument`."""
 
 
-class ImageDocument:
+class ImageDocument(PagedDocument):
     """A PNG, JPEG, GIF, TIFF or WebP file as a one-page document with no text layer."""
 
     kind = "image"
@@ -122,19 +70,9 @@ class ImageDocument:
                 path, f"the image could not be decoded ({error}); re-save it as PNG or JPEG"
             ) from None
 
-    def _check(self, index: int) -> None:
-        if index != 0:
-            msg = f"page {index + 1} does not exist; {self.name} has 1 page"
-            raise IndexError(msg)
-
-    def label(self, index: int) -> str:
-        """Images have no page labels."""
-        self._check(index)
-        return ""
-
     def page_size(self, index: int) -> tuple[float, float]:
         """Its pixel size, read as points (so 72 dpi renders it at its own size)."""
-        self._check(index)
+        self.check_index(index)
         return float(self._image.width), float(self._image.height)
 
     def outline(self) -> list[OutlineEntry]:
@@ -143,52 +81,43 @@ class ImageDocument:
 
     def text(self, index: int) -> str:
         """Images have no text layer."""
-        self._check(index)
+        self.check_index(index)
         return ""
 
     def text_in_box(self, index: int, box: Box) -> str:  # noqa: ARG002
         """Images have no text layer."""
-        self._check(index)
+        self.check_index(index)
         return ""
 
     def find(self, index: int, needle: str) -> list[Box]:  # noqa: ARG002
         """Nothing to find without a text layer."""
-        self._check(index)
+        self.check_index(index)
         return []
 
-    def _crop(self, box: Box | None) -> tuple[int, int, int, int]:
+    def _crop(self, area: Box | None) -> tuple[int, int, int, int]:
         w, h = self._image.size
-        x0, y0, x1, y1 = normalize_box(box) if box else FULL_PAGE
+        x0, y0, x1, y1 = area or FULL_PAGE
         left, top = min(round(x0 * w), w - 1), min(round(y0 * h), h - 1)
         return left, top, max(round(x1 * w), left + 1), max(round(y1 * h), top + 1)
 
-    def render_size(
-        self, index: int, dpi: float, box: Box | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
-    ) -> tuple[int, int]:
+    def _size(self, index: int, dpi: float, area: Box | None, max_pixels: int) -> tuple[int, int]:  # noqa: ARG002  # one page
         """The pixels times ``dpi`` / 72, within limits.
 
         A whole image is never enlarged (its own resolution is all there is); a region is
         enlarged at most twice.
         """
-        self._check(index)
-        left, top, right, bottom = self._crop(box)
+        left, top, right, bottom = self._crop(area)
         width, height = right - left, bottom - top
-        limit = _IMAGE_MAX_UPSCALE if box is not None else 1.0
+        limit = _IMAGE_MAX_UPSCALE if area is not None else 1.0
         scale = min(dpi / POINTS_PER_INCH, limit, math.sqrt(max_pixels / (width * height)))
         return max(1, round(width * scale)), max(1, round(height * scale))
 
-    def render(
-        self,
-        index: int,
-        dpi: float,
-        box: Box | None = None,
-        *,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
-        fmt: ImageFormat = "jpeg",
+    def _draw(
+        self, index: int, dpi: float, area: Box | None, max_pixels: int, fmt: ImageFormat
     ) -> PageImage:
         """The image, or a region of it, resized to :meth:`render_size`."""
-        size = self.render_size(index, dpi, box, max_pixels)
-        crop = self._crop(box)
+        size = self._size(index, dpi, area, max_pixels)
+        crop = self._crop(area)
         image = self._image.crop(crop)
         if size != image.size:
             image = image.resize(size, Image.Resampling.LANCZOS)
@@ -247,27 +176,3 @@ class DocumentCache:
     def get(self, path: Path) -> Document:
         """The open document for ``path`` (reopened when the file changed)."""
         return self._docs.get(file_key(path), lambda: open_document(path))
-
-
-class RenderCache:
-    """Recent renders, so a page shown again (or re-sent in the next request) is not redrawn."""
-
-    def __init__(self, max_bytes: int = _RENDER_CACHE_BYTES) -> None:
-        """Keep renders up to ``max_bytes`` in total."""
-        self._items: LockedLRU[PageImage] = LockedLRU(max_bytes, getsizeof=lambda r: r.nbytes)
-
-    def render(
-        self, doc: Document, key: object, index: int, dpi: float, box: Box | None
-    ) -> PageImage:
-        """The render of ``doc`` (identified by ``key``) page ``index`` at ``dpi``, cached."""
-        return self._items.get(
-            (key, index, round(dpi, 2), box), lambda: doc.render(index, dpi, box)
-        )
-
-    def missing(self, key: object, indices: list[int], dpi: float) -> list[int]:
-        """Which whole pages of document ``key`` at ``dpi`` are not cached."""
-        return [i for i in indices if (key, i, round(dpi, 2), None) not in self._items]
-
-    def put(self, key: object, index: int, dpi: float, image: PageImage) -> None:
-        """Keep a whole-page render made elsewhere (in worker processes)."""
-        self._items.get((key, index, round(dpi, 2), None), lambda: image)

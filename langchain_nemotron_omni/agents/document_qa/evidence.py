@@ -15,6 +15,8 @@ from langchain_nemotron_omni.agents.document_qa.search import query_terms
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.agents.document_qa.documents import Document
+    from langchain_nemotron_omni.agents.document_qa.library import Library
+    from langchain_nemotron_omni.agents.document_qa.state import Citation
     from langchain_nemotron_omni.media.pdf import Box
 
 _MIN_LINE = 4
@@ -61,3 +63,18 @@ def passage_boxes(doc: Document, index: int, page_text: str, answer: str, quote:
             if box not in boxes:
                 boxes.append(box)
     return boxes
+
+
+def locate(library: Library, citations: list[Citation], answer: str, quote: str) -> list[Citation]:
+    """The citations with the boxes of the passage each cited page supports the answer with."""
+    out: list[Citation] = []
+    for citation in citations:
+        number, index = citation["doc"], citation["index"]
+        if not citation["seen"]:  # no evidence, so no passage to point at
+            out.append(citation)
+            continue
+        boxes = passage_boxes(
+            library.docs[number - 1], index, library.text(number, index), answer, quote
+        )
+        out.append({**citation, "boxes": [list(box) for box in boxes]})
+    return out

@@ -34,16 +34,15 @@ from langchain_nemotron_omni.agents.common import (
 from langchain_nemotron_omni.agents.document_qa import prompts
 from langchain_nemotron_omni.agents.document_qa.accounting import charge, new_usage
 from langchain_nemotron_omni.agents.document_qa.citations import (
-    format_citation,
     pages_from_text,
+    refuse_unread,
     resolve_citations,
     says_not_found,
     seen_key,
-    unread,
 )
-from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache, RenderCache
+from langchain_nemotron_omni.agents.document_qa.documents import DocumentCache
 from langchain_nemotron_omni.agents.document_qa.errors import QuestionInputError
-from langchain_nemotron_omni.agents.document_qa.evidence import passage_boxes
+from langchain_nemotron_omni.agents.document_qa.evidence import locate
 from langchain_nemotron_omni.agents.document_qa.index import IndexCache
 from langchain_nemotron_omni.agents.document_qa.library import Library
 from langchain_nemotron_omni.agents.document_qa.model_input import (
@@ -51,6 +50,7 @@ from langchain_nemotron_omni.agents.document_qa.model_input import (
     expand,
     page_message,
 )
+from langchain_nemotron_omni.agents.document_qa.page_images import STORED_PAGES, page_image_cache
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_root
 from langchain_nemotron_omni.agents.document_qa.state import (
     DocQASettings,
@@ -83,12 +83,14 @@ if TYPE_CHECKING:
     from langgraph.store.base import BaseStore
     from langgraph.types import Checkpointer
 
-    from langchain_nemotron_omni.agents.document_qa.state import Citation
+    from langchain_nemotron_omni.agents.document_qa.stored import Source
 
 AGENT = "document_qa"
 _FINAL_MARGIN = 1500
 """Room kept for what a tool turn adds before the final call (text results are capped)."""
 _ANSWER_LINE = "pages:"
+IMAGE_SOURCES: tuple[Source, ...] = ("memory", "store", "rendered")
+"""Where the page images of a request came from (the ``images`` event counts each)."""
 _UNCALIBRATED = Calibration(text_factor=2.0)
 """Text counted double before the server has reported any usage: the text around page images
 is titles, numbers and markup, which tokenize far denser than prose. Images follow the patch
@@ -104,12 +106,13 @@ class _Agent:
         root: str | os.PathLike[str],
         settings: DocQASettings,
         index_dir: str | os.PathLike[str] | None,
+        stored_pages: int,
     ) -> None:
         self.model_source = model
         self._root = root
         self.settings = settings
         self.documents = DocumentCache()
-        self.renders = RenderCache()
+        self.renders = page_image_cache(stored_pages)
         self.indexes = IndexCache(index_dir)
 
     # -- shared helpers ---------------------------------------------------------------------
@@ -155,6 +158,18 @@ class _Agent:
             emit(AGENT, "progress", stage=stage, done=done, total=total)
 
         return report
+
+    def _expand(
+        self, messages: Sequence[BaseMessage], library: Library, window: int | None
+    ) -> list[BaseMessage]:
+        """The request's messages, page images in; says where the images came from."""
+        return expand(
+            messages,
+            library,
+            window,
+            self._progress("rendering"),
+            lambda sources: emit(AGENT, "images", **{s: sources[s] for s in IMAGE_SOURCES}),
+        )
 
     # -- nodes ------------------------------------------------------------------------------
 
@@ -242,7 +257,7 @@ class _Agent:
         reserve = 0 if direct else need + _FINAL_MARGIN
         if usage["total"] + need + reserve > usage["budget"]:
             return {"finish": "budget"}
-        request = [system, *expand(state["messages"], library, window, self._progress("rendering"))]
+        request = [system, *self._expand(state["messages"], library, window)]
         estimate = estimate_messages(request, tools)
         reply = self._invoke(request, tools, settings)
         tokens = charge(usage, estimate, calibration, reply)
@@ -285,7 +300,7 @@ class _Agent:
         return {
             "answer": body or text,
             "found": any(c["seen"] for c in citations),
-            "citations": _locate(library, citations, body or text, ""),
+            "citations": locate(library, citations, body or text, ""),
             "finish": "text",
         }
 
@@ -313,7 +328,7 @@ class _Agent:
             outcome = runner.run(call)
             seen += [key for key in outcome.seen if key not in seen]
             if outcome.answer is not None and answer is None:
-                refused = self._refuse_unread(library, outcome.answer.pages, seen)
+                refused = refuse_unread(library, outcome.answer.pages, seen)
                 if refused:
                     outcome.message.content = refused
                     outcome.answer = None
@@ -339,21 +354,12 @@ class _Agent:
         update |= {
             "answer": answer.answer,
             "found": answer.found,
-            "citations": _locate(library, citations, answer.answer, answer.quote)
+            "citations": locate(library, citations, answer.answer, answer.quote)
             if answer.found
             else [],
             "finish": finish,
         }
         return update
-
-    @staticmethod
-    def _refuse_unread(library: Library, pages: Sequence[object], seen: Sequence[str]) -> str:
-        """Why an answer cannot be recorded yet ("" when every cited page was read)."""
-        missing = unread(resolve_citations(library, pages, set(seen)))
-        if not missing:
-            return ""
-        names = ", ".join(format_citation(c) for c in missing)
-        return prompts.UNREAD_CITATION.format(pages=names)
 
     def final_answer(self, state: State, runtime: Runtime[DocQASettings]) -> dict[str, Any]:
         """Ask for the best supported answer from what was seen, without tools."""
@@ -378,7 +384,7 @@ class _Agent:
                 "citations": [],
                 "finish": finish,
             }
-        request = expand(stored, library, window, self._progress("rendering"))
+        request = self._expand(stored, library, window)
         estimate = estimate_messages(request)
         reply = self._invoke(request, [], settings)
         update = self._text_answer(library, reply, state.get("seen", []))
@@ -399,6 +405,7 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
     checkpointer: Checkpointer = None,
     index_dir: str | os.PathLike[str] | None = None,
     store: BaseStore | None = None,
+    stored_pages: int = STORED_PAGES,
     name: str = AGENT,
 ) -> CompiledStateGraph[State, DocQASettings, InputState, OutputState]:
     """A LangGraph agent answering questions about PDFs and images, citing pages.
@@ -416,7 +423,10 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
         index_dir: Folder where each document's text index is kept by content hash (the
             command line uses one); under a LangGraph server the indexes go to the
             server's store instead, so leave it None there.
-        store: A LangGraph store for the indexes outside a server (a server brings its own).
+        store: A LangGraph store for the indexes and page images outside a server (a server
+            brings its own).
+        stored_pages: Most whole-page images kept in the store per document (0: none); see
+            ``page_images.py``.
         name: The graph's name.
 
     Returns:
@@ -424,7 +434,7 @@ def create_document_qa_agent(  # noqa: PLR0913  # keyword-only options
         ``citations``, ``tokens``, ``mode`` and ``finish``.
     """
     root = allowed_root if allowed_root is not None else Path.cwd()
-    agent = _Agent(model, root, settings or DocQASettings(), index_dir)
+    agent = _Agent(model, root, settings or DocQASettings(), index_dir, stored_pages)
     builder = StateGraph(
         State, context_schema=DocQASettings, input_schema=InputState, output_schema=OutputState
     )
@@ -466,18 +476,3 @@ def _call_tokens(  # noqa: PLR0913, PLR0917
     """Tokens one call will use: its prompt (estimated without rendering) and its reply."""
     prompt = calibration.tokens(estimate_stored(history, library, window))
     return prompt + calibration.text_tokens(tools_tokens(tools)) + settings.output_tokens
-
-
-def _locate(library: Library, citations: list[Citation], answer: str, quote: str) -> list[Citation]:
-    """The citations with the boxes of the passage each cited page supports the answer with."""
-    out: list[Citation] = []
-    for citation in citations:
-        number, index = citation["doc"], citation["index"]
-        if not citation["seen"]:  # no evidence, so no passage to point at
-            out.append(citation)
-            continue
-        boxes = passage_boxes(
-            library.docs[number - 1], index, library.text(number, index), answer, quote
-        )
-        out.append({**citation, "boxes": [list(box) for box in boxes]})
-    return out

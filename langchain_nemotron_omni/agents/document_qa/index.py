@@ -9,36 +9,32 @@ extracted pages are kept under the SHA-256 of the file's bytes:
 - in the LangGraph store (namespace ``("nemotron_omni", "document_index")``) for a served
   graph, so every worker of a deployment shares them.
 
-The FTS5 index is rebuilt from the stored pages in milliseconds (``search.py``).
+The FTS5 index is rebuilt from the stored pages in milliseconds (``search.py``). The lookup
+order and the writing are ``stored.py``'s, shared with the page images.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni.agents.document_qa.search import PageSearch, section_titles
+from langchain_nemotron_omni.agents.document_qa.stored import PREFIX, Place, Source, StoredCache
 from langchain_nemotron_omni.media.pdf import LockedLRU, OutlineEntry, file_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from langgraph.store.base import BaseStore
 
     from langchain_nemotron_omni.agents.document_qa.documents import Document
 
-STORE_NAMESPACE = ("nemotron_omni", "document_index")
+STORE_NAMESPACE = (PREFIX, "document_index")
 _FORMAT = 3
 _HASH_CHUNK = 1 << 20
-
-Source = Literal["memory", "disk", "store", "extracted"]
-"""Where an index came from: this process, the index folder, the LangGraph store, or the PDF."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ class DocumentIndex:
         }
 
     @classmethod
-    def from_json(cls, digest: str, value: dict[str, Any]) -> DocumentIndex | None:
+    def from_json(cls, digest: str, value: Mapping[str, Any]) -> DocumentIndex | None:
         """The index stored as :meth:`to_json` wrote it (None for another format)."""
         if value.get("format") != _FORMAT:
             return None
@@ -87,8 +83,21 @@ def content_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _IndexCodec:
+    """Indexes in the store under ``STORE_NAMESPACE`` and in the folder, by content hash."""
+
+    def place(self, digest: str) -> Place:
+        return Place(STORE_NAMESPACE, digest)
+
+    def dump(self, _digest: str, value: DocumentIndex) -> dict[str, Any]:
+        return value.to_json()
+
+    def load(self, digest: str, value: Mapping[str, Any]) -> DocumentIndex | None:
+        return DocumentIndex.from_json(digest, value)
+
+
 class IndexCache:
-    """Finds or builds the index of a document: memory, then disk or store, then extraction.
+    """Finds or builds the index of a document: memory, then store or disk, then extraction.
 
     Args:
         directory: Folder for index files (the command line's cache); None for none.
@@ -97,8 +106,9 @@ class IndexCache:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, size: int = 16) -> None:
         """Create the cache (the folder is made on first write)."""
-        self.directory = Path(directory) if directory is not None else None
-        self._memory: LockedLRU[DocumentIndex] = LockedLRU(size)
+        self._cache: StoredCache[str, DocumentIndex] = StoredCache(
+            _IndexCodec(), LockedLRU(size), "extracted", directory
+        )
         self._digests: LockedLRU[str] = LockedLRU(256)
 
     def digest(self, path: Path) -> str:
@@ -114,48 +124,7 @@ class IndexCache:
     ) -> tuple[DocumentIndex, Source]:
         """The document's index, and where it came from."""
         digest = self.digest(path)
-        source: list[Source] = ["memory"]
-
-        def load() -> DocumentIndex:
-            found, where = self._stored(digest, store)
-            if found is None:
-                found, where = _extract(digest, doc, progress), "extracted"
-                self._save(found, store)
-            source[0] = where
-            return found
-
-        return self._memory.get(digest, load), source[0]
-
-    def _stored(self, digest: str, store: BaseStore | None) -> tuple[DocumentIndex | None, Source]:
-        if store is not None:
-            item = store.get(STORE_NAMESPACE, digest)
-            if item is not None and (index := DocumentIndex.from_json(digest, item.value)):
-                return index, "store"
-        file = self._file(digest)
-        if file is not None and file.is_file():
-            try:
-                value = json.loads(gzip.decompress(file.read_bytes()))
-            except (OSError, ValueError):  # a damaged cache file is rebuilt
-                value = {}
-            if index := DocumentIndex.from_json(digest, value):
-                return index, "disk"
-        return None, "extracted"
-
-    def _save(self, index: DocumentIndex, store: BaseStore | None) -> None:
-        if store is not None:
-            store.put(STORE_NAMESPACE, index.digest, index.to_json(), index=False)
-        file = self._file(index.digest)
-        if file is None:
-            return
-        file.parent.mkdir(parents=True, exist_ok=True)
-        data = gzip.compress(json.dumps(index.to_json()).encode())
-        # Written aside and renamed, so a reader never sees half a file.
-        with tempfile.NamedTemporaryFile(dir=file.parent, delete=False) as tmp:
-            tmp.write(data)
-        Path(tmp.name).replace(file)
-
-    def _file(self, digest: str) -> Path | None:
-        return self.directory / f"{digest}.json.gz" if self.directory is not None else None
+        return self._cache.get(digest, store, lambda: _extract(digest, doc, progress))
 
 
 def _extract(

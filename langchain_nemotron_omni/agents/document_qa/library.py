@@ -6,9 +6,12 @@ worded here, so the tool loop and the single-call path describe pages the same w
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import partial
 from typing import TYPE_CHECKING
 
 from langchain_nemotron_omni._pdfium import PARALLEL_MIN_PAGES, render_many
+from langchain_nemotron_omni.agents.document_qa.page_images import ImageKey
 from langchain_nemotron_omni.agents.document_qa.page_labels import describe_labels, page_title
 from langchain_nemotron_omni.agents.document_qa.paths import resolve_document
 from langchain_nemotron_omni.agents.document_qa.search import query_terms
@@ -22,17 +25,11 @@ if TYPE_CHECKING:
 
     from langgraph.store.base import BaseStore
 
-    from langchain_nemotron_omni.agents.document_qa.documents import (
-        Document,
-        DocumentCache,
-        RenderCache,
-    )
-    from langchain_nemotron_omni.agents.document_qa.index import (
-        DocumentIndex,
-        IndexCache,
-        Source,
-    )
+    from langchain_nemotron_omni.agents.document_qa.documents import Document, DocumentCache
+    from langchain_nemotron_omni.agents.document_qa.index import DocumentIndex, IndexCache
+    from langchain_nemotron_omni.agents.document_qa.page_images import PageImageCache
     from langchain_nemotron_omni.agents.document_qa.state import DocumentInfo, PageRef
+    from langchain_nemotron_omni.agents.document_qa.stored import Source
     from langchain_nemotron_omni.media.pdf import PageImage
 
 _MAX_LISTED_PAGES = 20
@@ -50,7 +47,7 @@ class Library:
         self,
         paths: Sequence[Path],
         docs: Sequence[Document],
-        renders: RenderCache,
+        renders: PageImageCache,
         indexes: IndexCache,
         store: BaseStore | None = None,
     ) -> None:
@@ -68,7 +65,7 @@ class Library:
         root: str | os.PathLike[str],
         *,
         cache: DocumentCache,
-        renders: RenderCache,
+        renders: PageImageCache,
         indexes: IndexCache,
         store: BaseStore | None = None,
     ) -> Library:
@@ -287,32 +284,46 @@ class Library:
             )
         return f"{name} text:\n{text}{cut}", index
 
-    def prefetch(self, refs: Sequence[PageRef]) -> None:
-        """Render the whole pages among ``refs`` that are not cached, in worker processes.
+    def images(self, refs: Sequence[PageRef]) -> tuple[list[PageImage], Counter[Source]]:
+        """The renders of ``refs`` in order, and how many came from where.
 
-        PDFium is not thread-safe, so many pages (the single-call path sends up to 120) are
-        drawn by several processes at once; :meth:`render` then finds them cached.
+        Each is taken from memory, else from the LangGraph store (one round trip for them
+        all), else rendered (and kept in both): many whole pages of a PDF (the single call
+        sends up to 120) by several processes at once, since PDFium is not thread-safe.
         """
-        groups: dict[tuple[int, float], list[int]] = {}
-        for ref in refs:
-            if ref["box"] is None and self.doc(ref["doc"]).kind == "pdf":
-                groups.setdefault((ref["doc"], ref["dpi"]), []).append(ref["page"])
-        for (number, dpi), pages in groups.items():
-            key = self._indexes.digest(self.paths[number - 1])
-            missing = self._renders.missing(key, sorted(set(pages)), dpi)
-            if len(missing) < PARALLEL_MIN_PAGES:
-                continue
-            images = render_many(
-                str(self.paths[number - 1]), missing, dpi, max_pixels=DEFAULT_MAX_PIXELS
-            )
-            for index, image in zip(missing, images, strict=True):
-                self._renders.put(key, index, dpi, image)
+        out: list[PageImage | None] = [None] * len(refs)
+        sources: Counter[Source] = Counter()
+        for number in sorted({ref["doc"] for ref in refs}):
+            doc = self.doc(number)
+            digest = self._indexes.digest(self.paths[number - 1])
+            mine = [(i, ref) for i, ref in enumerate(refs) if ref["doc"] == number]
+            keys = [_image_key(digest, ref) for _, ref in mine]
+            found = self._renders.get_many(keys, self._store, partial(self._render, number, doc))
+            for (i, _), (image, source) in zip(mine, found, strict=True):
+                out[i] = image
+                sources[source] += 1
+        return [image for image in out if image is not None], sources
 
-    def render(self, ref: PageRef) -> PageImage:
-        """Render a page reference (cached)."""
-        doc = self.doc(ref["doc"])
-        box = ref["box"]
-        key = self._indexes.digest(self.paths[ref["doc"] - 1])
-        return self._renders.render(
-            doc, key, ref["page"], ref["dpi"], (box[0], box[1], box[2], box[3]) if box else None
-        )
+    def _render(self, number: int, doc: Document, keys: list[ImageKey]) -> list[PageImage]:
+        """Render ``keys`` of document ``number``: many whole PDF pages in worker processes."""
+        done: dict[ImageKey, PageImage] = {}
+        if doc.kind == "pdf":
+            by_dpi: dict[float, list[ImageKey]] = {}
+            for key in keys:
+                if key.box is None:
+                    by_dpi.setdefault(key.dpi, []).append(key)
+            for dpi, group in by_dpi.items():
+                if len(group) >= PARALLEL_MIN_PAGES:
+                    pages = [key.page for key in group]
+                    path = str(self.paths[number - 1])
+                    images = render_many(path, pages, dpi, max_pixels=DEFAULT_MAX_PIXELS)
+                    done |= dict(zip(group, images, strict=True))
+        return [
+            done[key] if key in done else doc.render(key.page, key.dpi, key.box) for key in keys
+        ]
+
+
+def _image_key(digest: str, ref: PageRef) -> ImageKey:
+    box = ref["box"]
+    area = (box[0], box[1], box[2], box[3]) if box else None
+    return ImageKey(digest, ref["page"], round(float(ref["dpi"]), 2), area)

@@ -21,10 +21,12 @@ from langchain_nemotron_omni.agents.document_qa.tokens import (
 )
 
 if TYPE_CHECKING:
+    from collections import Counter
     from collections.abc import Sequence
 
     from langchain_nemotron_omni.agents.document_qa.library import Library
     from langchain_nemotron_omni.agents.document_qa.state import PageRef
+    from langchain_nemotron_omni.agents.document_qa.stored import Source
 
 PAGE_REFS = "page_refs"
 AFTER_PAGES = "after_pages"
@@ -109,18 +111,20 @@ def expand(
     library: Library,
     window: int | None,
     progress: Progress | None = None,
+    sources: Callable[[Counter[Source]], None] | None = None,
 ) -> list[BaseMessage]:
-    """The messages to send: page references rendered into image parts (newest ``window``)."""
+    """The messages to send: page references rendered into image parts (newest ``window``).
+
+    ``progress`` hears of each image put in; ``sources`` how many came from memory, the
+    store, or were rendered (once per request with images).
+    """
     shown = _shown(messages, window)
-    total, done = len(shown), 0
-    library.prefetch(
-        [
-            ref
-            for m, message in enumerate(messages)
-            for r, ref in enumerate(refs_of(message))
-            if (m, r) in shown
-        ]
-    )
+    positions = sorted(shown)
+    images, counts = library.images([refs_of(messages[m])[r] for m, r in positions])
+    rendered = dict(zip(positions, images, strict=True))
+    if sources is not None and images:
+        sources(counts)
+    total, done = len(positions), 0
     out: list[BaseMessage] = []
     for m, message in enumerate(messages):
         refs = refs_of(message)
@@ -132,8 +136,8 @@ def expand(
             if (m, r) not in shown:
                 parts.append({"type": "text", "text": _stub(library, ref)})
                 continue
-            rendered = library.render(ref)
-            url = f"data:{rendered.mime};base64," + base64.b64encode(rendered.data).decode("ascii")
+            image = rendered[m, r]
+            url = f"data:{image.mime};base64," + base64.b64encode(image.data).decode("ascii")
             parts.append({"type": "text", "text": ref_title(library, ref)})
             parts.append({"type": "image_url", "image_url": {"url": url}})
             done += 1

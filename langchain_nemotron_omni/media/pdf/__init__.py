@@ -1,5 +1,7 @@
 """The package's one PDF layer (pypdfium2): page images, text and where it is, labels, outline.
 
+- :class:`PagedDocument`: what every document of pages offers (the agent reads image files
+  as one-page documents too).
 - :class:`PdfDocument`: an open PDF (pages, printed labels, an outline of any depth, text,
   where a passage sits on its page, renders of a page or region as JPEG or PNG).
 - :func:`render_pages`, :func:`page_texts`, :func:`page_labels`, :func:`page_count`: the
@@ -26,11 +28,11 @@ from langchain_nemotron_omni.media.pdf.pages import (
 
 if TYPE_CHECKING:
     from langchain_nemotron_omni.media.pdf.cache import LockedLRU, file_key
-    from langchain_nemotron_omni.media.pdf.document import (
+    from langchain_nemotron_omni.media.pdf.document import PdfDocument, clean_text
+    from langchain_nemotron_omni.media.pdf.paged import (
         DEFAULT_MAX_PIXELS,
         OutlineEntry,
-        PdfDocument,
-        clean_text,
+        PagedDocument,
         normalize_box,
     )
 
@@ -38,14 +40,16 @@ if TYPE_CHECKING:
 # layer imports this package in every install.
 _CACHE = "langchain_nemotron_omni.media.pdf.cache"
 _DOCUMENT = "langchain_nemotron_omni.media.pdf.document"
+_PAGED = "langchain_nemotron_omni.media.pdf.paged"
 _LAZY = {
     "LockedLRU": _CACHE,
     "file_key": _CACHE,
-    "DEFAULT_MAX_PIXELS": _DOCUMENT,
-    "OutlineEntry": _DOCUMENT,
+    "DEFAULT_MAX_PIXELS": _PAGED,
+    "OutlineEntry": _PAGED,
+    "PagedDocument": _PAGED,
     "PdfDocument": _DOCUMENT,
     "clean_text": _DOCUMENT,
-    "normalize_box": _DOCUMENT,
+    "normalize_box": _PAGED,
 }
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "OutlineEntry",
     "PDFSource",
     "PageImage",
+    "PagedDocument",
     "PdfDocument",
     "RenderedPage",
     "clean_text",

@@ -64,10 +64,16 @@ class LockedLRU(Generic[V]):
 
     def get(self, key: Hashable, build: Callable[[], V]) -> V:
         """The value for ``key``, built (outside the lock) and stored when missing."""
+        found = self.peek(key)
+        return found if found is not None else self.put(key, build())
+
+    def peek(self, key: Hashable) -> V | None:
+        """The value for ``key`` (now the most recently used), or None."""
         with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = build()
+            return self._cache.get(key)
+
+    def put(self, key: Hashable, value: V) -> V:
+        """Keep ``value`` unless ``key`` is held already; the value held is returned."""
         with self._lock:
             if key in self._cache:  # built twice at once: keep the first
                 return self._cache[key]
@@ -75,13 +81,3 @@ class LockedLRU(Generic[V]):
             with contextlib.suppress(ValueError):
                 self._cache[key] = value
         return value
-
-    def __contains__(self, key: Hashable) -> bool:
-        """Whether ``key`` is held."""
-        with self._lock:
-            return key in self._cache
-
-    def __len__(self) -> int:
-        """Entries held."""
-        with self._lock:
-            return len(self._cache)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -30,6 +29,7 @@ from langchain_nemotron_omni.media.errors import (
     MediaSourceError,
     MissingMediaDependencyError,
 )
+from langchain_nemotron_omni.media.pdf.paged import OutlineEntry, PagedDocument, normalize_box
 
 if TYPE_CHECKING:
     import os
@@ -44,20 +44,6 @@ pdfium_c = require(
 
 _WHITESPACE = re.compile(r"[ \t\f\v]+")
 _PASSWORD_ERRORS = {4, 5}  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
-DEFAULT_MAX_PIXELS = 13312 * 16 * 16
-"""The model's largest image (13,312 patches of 16x16 pixels); more pixels are wasted."""
-
-
-@dataclass(frozen=True)
-class OutlineEntry:
-    """One bookmark: its title, depth (0 = top) and 0-based target page (None: no target)."""
-
-    title: str
-    level: int
-    page: int | None
-    top: float | None = None
-    """Where on its page the bookmark points, as a fraction of the page height from the top
-    (None when the destination names no height, e.g. "fit the page")."""
 
 
 def _dest_top(dest: Any, extent: tuple[float, float] | None) -> float | None:
@@ -100,22 +86,7 @@ def clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def normalize_box(box: Box | list[float]) -> Box:
-    """``box`` clamped to the page and put in order.
-
-    Raises:
-        ValueError: The box has no area.
-    """
-    x0, y0, x1, y1 = (min(max(float(v), 0.0), 1.0) for v in box)
-    x0, x1 = sorted((x0, x1))
-    y0, y1 = sorted((y0, y1))
-    if x1 - x0 <= 0 or y1 - y0 <= 0:
-        msg = f"bbox {list(box)} has no area; give [x0, y0, x1, y1] with x0 < x1 and y0 < y1"
-        raise ValueError(msg)
-    return x0, y0, x1, y1
-
-
-class PdfDocument:
+class PdfDocument(PagedDocument):
     """A PDF opened with pypdfium2 (from a path or bytes), with typed errors.
 
     Raises (on opening):
@@ -194,21 +165,6 @@ class PdfDocument:
         """Release PDFium's handle."""
         with PDFIUM_LOCK:
             self._pdf.close()
-
-    def check_index(self, index: int) -> None:
-        """Raise IndexError naming the valid range when ``index`` is not a page.
-
-        Raises:
-            IndexError: The index is not a page of this document.
-        """
-        if not 0 <= index < self.page_count:
-            msg = f"page {index + 1} does not exist; {self.name} has pages 1-{self.page_count}"
-            raise IndexError(msg)
-
-    def label(self, index: int) -> str:
-        """The printed page label of page ``index`` ("" when the PDF defines none)."""
-        self.check_index(index)
-        return self.labels[index]
 
     def page_size(self, index: int) -> tuple[float, float]:
         """Width and height as displayed (rotation applied), in points."""
@@ -367,32 +323,16 @@ class PdfDocument:
 
     # -- images ----------------------------------------------------------------------------
 
-    def render_size(
-        self,
-        index: int,
-        dpi: float,
-        box: Box | None = None,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
-    ) -> tuple[int, int]:
-        """Pixel size :meth:`render` produces (to within a pixel), without rendering."""
+    def _size(self, index: int, dpi: float, area: Box | None, max_pixels: int) -> tuple[int, int]:
         width, height = self.page_size(index)
-        x0, y0, x1, y1 = normalize_box(box) if box else FULL_PAGE
+        x0, y0, x1, y1 = area or FULL_PAGE
         area_w, area_h = width * (x1 - x0), height * (y1 - y0)
         scale = render_scale(area_w, area_h, dpi, max_pixels)
         return max(1, round(area_w * scale)), max(1, round(area_h * scale))
 
-    def render(
-        self,
-        index: int,
-        dpi: float,
-        box: Box | None = None,
-        *,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
-        fmt: ImageFormat = "jpeg",
+    def _draw(
+        self, index: int, dpi: float, area: Box | None, max_pixels: int, fmt: ImageFormat
     ) -> PageImage:
-        """Render page ``index`` (or its region ``box``) at ``dpi``, within ``max_pixels``."""
-        self.check_index(index)
-        area = normalize_box(box) if box else None
         with PDFIUM_LOCK:
             page = self._pdf[index]
             try:
