@@ -46,6 +46,19 @@ WRITE_FILE_TOOL = {
 }
 """A tool whose calls carry large string arguments (file contents)."""
 
+CONFIGURE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "configure",
+        "parameters": {
+            "type": "object",
+            "properties": {"options": {"type": "object"}},
+            "required": ["options"],
+        },
+    },
+}
+"""A tool whose one parameter is a JSON object."""
+
 
 def join_deltas(
     deltas: Sequence[dict[str, Any]], reasoning_key: str | None

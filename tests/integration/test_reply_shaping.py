@@ -17,19 +17,8 @@ from langchain_nemotron_omni.reply.render import split_invalid_args
 from langchain_nemotron_omni.testing import FakeNemotronServer
 from langchain_nemotron_omni.testing._parsing import tokenize
 from langchain_nemotron_omni.tools.validate import CUT_OFF
-from tests.streams import WEATHER_TOOL, collect
+from tests.streams import CONFIGURE_TOOL, WEATHER_TOOL, collect
 
-OBJECT_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "configure",
-        "parameters": {
-            "type": "object",
-            "properties": {"options": {"type": "object"}},
-            "required": ["options"],
-        },
-    },
-}
 FLAVORS = ["vllm", "sglang", "raw"]
 
 
@@ -49,7 +38,7 @@ def _both(flavor: str, text: str, *, tools: bool = True, **params: Any) -> list[
             **params,
         )
         if tools:
-            llm = llm.bind_tools([WEATHER_TOOL, OBJECT_TOOL])
+            llm = llm.bind_tools([WEATHER_TOOL, CONFIGURE_TOOL])
         return [llm.invoke("Q"), collect(list(llm.stream("Q")))]
 
 

@@ -27,19 +27,8 @@ from langchain_nemotron_omni.reply.render import split_invalid_args
 from langchain_nemotron_omni.testing import FakeNemotronServer, Reply
 from langchain_nemotron_omni.testing._parsing import tokenize
 from langchain_nemotron_omni.tools.validate import CUT_OFF
-from tests.streams import WEATHER_TOOL, WRITE_FILE_TOOL, collect
+from tests.streams import CONFIGURE_TOOL, WEATHER_TOOL, WRITE_FILE_TOOL, collect
 
-CONFIGURE_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "configure",
-        "parameters": {
-            "type": "object",
-            "properties": {"options": {"type": "object"}},
-            "required": ["options"],
-        },
-    },
-}
 TOOLS = [WEATHER_TOOL, WRITE_FILE_TOOL, CONFIGURE_TOOL]
 FLAVORS = ["vllm", "sglang", "raw"]
 
