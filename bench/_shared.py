@@ -6,6 +6,7 @@ benchmark measures exactly what the tests check.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -18,7 +19,13 @@ if TYPE_CHECKING:
 
     from langchain_core.messages import AIMessageChunk
 
-__all__ = ["WRITE_FILE_TOOL", "aggregated", "fake_server_process"]
+__all__ = ["WRITE_FILE_TOOL", "aggregated", "fake_server_process", "load_average"]
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes), printed with every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 @contextmanager

@@ -12,7 +12,8 @@ through one client (each aggregated with ``+``, as users do), ours and ChatOpenA
 taking turns; the measure is the client process's CPU time per streamed token. Target: ours
 within 1.10x of ChatOpenAI's.
 
-Run: `uv run python bench/client_overhead.py [--calls 300] [--rounds 5] [--bursts 5]`.
+Run: `uv run python bench/client_overhead.py [--calls 300] [--rounds 2] [--bursts 2]` (about
+5 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 from langchain_openai import ChatOpenAI
 
-from bench._shared import fake_server_process
+from bench._shared import fake_server_process, load_average
 from langchain_nemotron_omni import ChatNemotronOmni
 
 if TYPE_CHECKING:
@@ -159,9 +160,10 @@ def concurrent_streams(base_url: str, bursts: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=300, help="calls per client per round")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--bursts", type=int, default=5, help="concurrent bursts per client")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--bursts", type=int, default=2, help="concurrent bursts per client")
     args = parser.parse_args()
+    print(f"start: {load_average()}")
     with fake_server_process("bench.client_overhead:answer") as base_url:
         table = clients(base_url)
         for mode, fns in table.items():
@@ -169,6 +171,7 @@ def main() -> None:
             samples = measure_interleaved(fns, args.calls * args.rounds)
             report(mode, samples, args.calls * args.rounds)
         concurrent_streams(base_url, args.bursts)
+    print(f"end: {load_average()}")
 
 
 if __name__ == "__main__":

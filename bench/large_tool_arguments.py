@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 from langchain_openai import ChatOpenAI
 
-from bench._shared import WRITE_FILE_TOOL, aggregated, fake_server_process
+from bench._shared import WRITE_FILE_TOOL, aggregated, fake_server_process, load_average
 from langchain_nemotron_omni import ChatNemotronOmni
 
 if TYPE_CHECKING:
@@ -126,8 +126,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per size (median)")
     args = parser.parse_args()
+    print(f"start: {load_average()}")
     run("vllm", [16, 64, 256], args.runs)
     run("raw", [16, 64], args.runs)
+    print(f"end: {load_average()}")
 
 
 if __name__ == "__main__":
