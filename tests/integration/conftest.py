@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langchain_tests.conftest import base_vcr_config
 
+from langchain_nemotron_omni.testing import FakeNemotronServer
 from tests.computer_use_support import Site, serve_site
 
 if TYPE_CHECKING:
@@ -24,3 +25,10 @@ def site() -> Iterator[Site]:
     """The computer-use test site, one per test module (its load log is the module's own)."""
     with serve_site() as served:
         yield served
+
+
+@pytest.fixture
+def server() -> Iterator[FakeNemotronServer]:
+    """A started vLLM-flavored fake server with an empty script (modules may define their own)."""
+    with FakeNemotronServer() as fake:
+        yield fake
