@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import time
 from typing import TYPE_CHECKING, Any
@@ -91,10 +92,19 @@ def clients(base_url: str) -> dict[str, dict[str, Callable[[], Any]]]:
 def measure_interleaved(
     fns: dict[str, Callable[[], Any]], calls: int
 ) -> dict[str, tuple[list[float], list[float]]]:
-    """Wall and thread-CPU seconds per call, the clients taking turns call by call."""
+    """Wall and thread-CPU seconds per call, the clients taking turns call by call.
+
+    The order of the turns is shuffled every round: which client a call follows changes its
+    time by several percent (the one after the raw client is the slowest; measured with
+    three identical clients), so a fixed order would favour some client.
+    """
     samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in fns}
+    order = random.Random(0)  # noqa: S311 - an order of turns, not a secret
+    names = list(fns)
     for _ in range(calls):
-        for name, fn in fns.items():
+        order.shuffle(names)
+        for name in names:
+            fn = fns[name]
             wall, cpu = time.perf_counter(), time.thread_time()
             fn()
             samples[name][1].append(time.thread_time() - cpu)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from langchain_core.messages import BaseMessage
 from pydantic import Field, model_validator
 
 # Imported for its side effect: registers the "nemotron" content-block translator.
@@ -198,16 +199,18 @@ class ChatNemotronOmni(AttemptRunner):
         for key in OWN_KEYWORDS:
             kwargs.pop(key, None)
         # Media first: LangChain's own conversion raises on video blocks and audio URLs.
-        prompt = self._convert_input(input_)
-        messages = given = prompt.to_messages()
+        # The chat model's own loops pass a list of messages, which needs no conversion.
+        given = (
+            input_
+            if isinstance(input_, list) and all(isinstance(m, BaseMessage) for m in input_)
+            else self._convert_input(input_).to_messages()
+        )
+        messages = given
         if any(not isinstance(message.content, str) for message in given):  # parts: media?
             messages = prepare_messages(
                 given, provider=self.spec, options=plan.media, model=self.model_name
             )
-        unchanged = all(a is b for a, b in zip(messages, given, strict=True))
-        payload = super()._get_request_payload(
-            prompt if unchanged else messages, stop=stop, **kwargs
-        )
+        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         return render_payload(plan, payload, messages)
 
     # ---------------------------------------------------------------- response side
@@ -241,7 +244,7 @@ class ChatNemotronOmni(AttemptRunner):
         base_generation_info: dict[str, Any] | None,
     ) -> ChatGenerationChunk | None:
         choices: list[dict[str, Any]] = chunk.get("choices") or []
-        delta = (choices[0].get("delta") or {}) if choices else {}
+        delta: dict[str, Any] = (choices[0].get("delta") or {}) if choices else {}
         calls = delta.get("tool_calls")
         if calls:
             # The calls are checked and re-chunked in shaping; LangChain's own conversion
@@ -251,8 +254,8 @@ class ChatNemotronOmni(AttemptRunner):
         generation_chunk = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info
         )
-        if generation_chunk is None:
-            return None
+        if generation_chunk is None or not delta:
+            return generation_chunk
         kwargs = generation_chunk.message.additional_kwargs
         if reasoning := reasoning_of(delta):
             kwargs[REASONING_KEY] = reasoning

@@ -15,11 +15,6 @@ from langchain_nemotron_omni._markup import THINK_CLOSE, THINK_OPEN
 Channel = Literal["reasoning", "content"]
 
 
-def trim_newlines(text: str | None) -> str | None:
-    """Strip the newlines the template puts around reasoning and answer (not other spaces)."""
-    return None if text is None else text.strip("\n")
-
-
 class ThinkSplitter:
     """Splits text that holds the thought inline, whole or streamed piece by piece.
 
@@ -83,31 +78,3 @@ def _partial_suffix(text: str, marker: str) -> int:
         if marker.startswith(text[-size:]):
             return size
     return 0
-
-
-class NewlineTrimmer:
-    """Streamed :func:`trim_newlines`: drops leading newlines, holds trailing ones.
-
-    Trailing newlines are released only when more text follows them, so the joined stream
-    equals the trimmed whole.
-    """
-
-    def __init__(self) -> None:
-        """Start before any text."""
-        self._started = False
-        self._held = ""
-
-    def feed(self, text: str) -> str:
-        """Return the part of ``text`` that is certain to be kept."""
-        if not self._started:
-            text = text.lstrip("\n")
-            if not text:
-                return ""
-            self._started = True
-        body = text.rstrip("\n")
-        if not body:
-            self._held += text
-            return ""
-        out = self._held + body
-        self._held = text[len(body) :]
-        return out

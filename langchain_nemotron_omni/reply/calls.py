@@ -102,6 +102,11 @@ class ServerCalls:
                 call.fragments.append(str(arguments))
         return events
 
+    @property
+    def open(self) -> bool:
+        """Whether a call is still open (the end of the reply closes it)."""
+        return self._open is not None
+
     def finish(self, *, truncated: bool) -> list[CallEvent]:
         """Close the last call; cut off if the reply was cut while it was open."""
         call, self._open = self._open, None

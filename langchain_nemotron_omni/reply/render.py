@@ -20,6 +20,8 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_nemotron_omni.reply.calls import CallClosed, CallOpened
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from langchain_core.messages import InvalidToolCall, ToolCall
     from langchain_core.messages.tool import ToolCallChunk
 
@@ -81,7 +83,7 @@ def split_invalid_args(streamed: str) -> tuple[str, str] | None:
     return None
 
 
-def call_chunks(calls: list[CallEvent]) -> list[ToolCallChunk]:
+def call_chunks(calls: Sequence[CallEvent]) -> list[ToolCallChunk]:
     """Tool-call chunks for a piece's call events (one per call and piece)."""
     chunks: dict[int, ToolCallChunk] = {}
     for call in calls:
@@ -203,31 +205,39 @@ def shape_chunk(shaper: ReplyShaper, chunk: ChatGenerationChunk) -> ChatGenerati
         return chunk
     # The chunk's own dict, made for it by the parent: taken apart in place.
     kwargs = message.additional_kwargs
+    content = message.content
+    if (
+        chunk.generation_info is None  # no finish reason
+        and message.usage_metadata is None
+        and "tool_calls" not in kwargs
+        and isinstance(content, str)
+        and shaper.takes_as_is(kwargs.get(REASONING_KEY) or "", content)
+    ):
+        message.response_metadata["model_provider"] = MODEL_PROVIDER
+        return chunk if content or REASONING_KEY in kwargs else None
     reasoning_in: str = ""
     server_calls = None
     if kwargs:
         reasoning_in = kwargs.pop(REASONING_KEY, None) or ""
         server_calls = kwargs.pop("tool_calls", None)
-    content_in = message.content if isinstance(message.content, str) else ""
     info = chunk.generation_info
     finish = info.get("finish_reason") if info else None
     usage = message.usage_metadata
     if finish or usage:
         shaper.note(finish, usage["output_tokens"] if usage else None)
-    piece = shaper.feed(reasoning_in, content_in, server_calls)
+    piece = shaper.feed(reasoning_in, content if isinstance(content, str) else "", server_calls)
     if finish and _hold_finish(shaper, finish):
         info = {key: value for key, value in (info or {}).items() if key != "finish_reason"}
-        chunk.__dict__["generation_info"] = info or None
+        chunk.__dict__["generation_info"] = info = info or None
     if piece.reasoning:
         kwargs[REASONING_KEY] = piece.reasoning
-    fields = message.__dict__
-    fields["content"] = piece.content
-    fields["additional_kwargs"] = kwargs
-    fields["tool_call_chunks"] = call_chunks(piece.calls) if piece.calls else []
-    if message.response_metadata.get("model_provider") != MODEL_PROVIDER:
-        message.response_metadata["model_provider"] = MODEL_PROVIDER
-    chunk.__dict__["text"] = piece.content
-    if piece.content or piece.reasoning or piece.calls or usage or chunk.generation_info:
+    message.response_metadata["model_provider"] = MODEL_PROVIDER
+    if piece.content != content:
+        message.__dict__["content"] = piece.content
+        chunk.__dict__["text"] = piece.content
+    if piece.calls or message.tool_call_chunks:  # the server's own: replaced by the checked
+        message.__dict__["tool_call_chunks"] = call_chunks(piece.calls)
+    if piece.content or piece.reasoning or piece.calls or usage or info:
         return chunk
     return None
 

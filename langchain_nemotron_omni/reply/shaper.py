@@ -20,7 +20,7 @@ is warned about.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_nemotron_omni.errors import ReasoningExhaustedWarning
@@ -50,9 +50,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReplySettings:
-    """What shaping needs to know about the request that produced the reply."""
+    """What shaping needs to know about the request that produced the reply.
+
+    Read-only by convention; not frozen for the reason given on ``RequestPlan``.
+    """
 
     thinking: bool
     reasoning_parser: ReasoningParserMode = "auto"
@@ -73,7 +76,7 @@ class Piece:
 
     reasoning: str = ""
     content: str = ""
-    calls: list[CallEvent] = field(default_factory=list)
+    calls: Sequence[CallEvent] = ()
     parsed: Any = None
 
 
@@ -113,6 +116,9 @@ class ReplyShaper:
         self._reasoning_trim = EdgeTrimmer()
         self._content_trim = EdgeTrimmer()
         self._answer_closed = False  # a call was made in the answer: later text is dropped
+        # Thinking on and no tools: steps 2 to 4 have nothing to do unless the server
+        # sends calls of its own (most chunks of most replies; see feed()).
+        self._plain = settings.thinking and tools is None
         self._unlabelled: list[str] | None = None if settings.thinking else []
         self.finish_reason: str | None = None
         self.finish_held = False
@@ -128,6 +134,8 @@ class ReplyShaper:
     ) -> Piece:
         """Shape one chunk: its reasoning and content text and its ``tool_calls`` entries."""
         reasoning, content = self._router.route(reasoning, content)
+        if self._plain and not server_calls and not self._answer_closed:
+            return self._emit(reasoning, content, ())  # on every token: kept short
         calls: list[CallEvent] = []
         reasoning, content = self._parse(reasoning, content, calls)
         if server_calls and (found := self._server.feed(server_calls)):
@@ -135,8 +143,41 @@ class ReplyShaper:
             calls.extend(found)
         return self._emit(reasoning, content, calls)
 
+    def takes_as_is(self, reasoning: str, content: str) -> bool:
+        """Whether shaping leaves this text of a chunk as it is; if so, it is noted as shown.
+
+        True for most tokens of most replies: the server splits the thought, no tools are
+        bound, and the text runs on inside the thought or the answer. Far cheaper than
+        :meth:`feed`, which it stands in for then (it runs on every token).
+        """
+        if not (self._plain and self._router.server_split) or self._answer_closed:
+            return False
+        # A flowing trimmer passes text not ending in a newline. Content only flows once the
+        # answer has begun, after any end-of-thought marker SGLang leaks (route() drops it).
+        if reasoning and (not self._reasoning_trim.flowing or reasoning[-1] == "\n"):
+            return False
+        if content and (not self._content_trim.flowing or content[-1] == "\n"):
+            return False
+        if reasoning:
+            self.reasoning_text.append(reasoning)
+        if content:
+            self.content_text.append(content)
+        return True
+
     def finish(self) -> Piece:
         """The end of the reply: everything still held, and the checks only the end allows."""
+        if self._plain and self._router.server_split and not self._server.open:
+            piece = Piece()  # nothing is held back for such a reply but blank edges
+        else:
+            piece = self._emit(*self._flush())
+        if self.settings.parse_as is not None and not self.settings.continues:
+            piece.parsed = self._parsed()
+        if not self.settings.continues and self.exhausted:
+            warnings.warn(exhausted_message(self.settings), ReasoningExhaustedWarning, stacklevel=5)
+        return piece
+
+    def _flush(self) -> tuple[str, str, list[CallEvent]]:
+        """What the router and the parsers still hold at the end: text and call events."""
         calls: list[CallEvent] = []
         reasoning, content = self._router.finish(truncated=self.truncated)
         if self._unlabelled:  # thinking off and no answer besides: the "thought" is it
@@ -147,12 +188,7 @@ class ReplyShaper:
         if self._content_calls is not None:
             content += self._collect(self._content_calls.finish(), calls, answer=True)
         calls.extend(self._server.finish(truncated=self.truncated))
-        piece = self._emit(reasoning, content, calls)
-        if self.settings.parse_as is not None and not self.settings.continues:
-            piece.parsed = self._parsed()
-        if not self.settings.continues and self.exhausted:
-            warnings.warn(exhausted_message(self.settings), ReasoningExhaustedWarning, stacklevel=5)
-        return piece
+        return reasoning, content, calls
 
     def _thinking_off(self, reasoning: str, content: str) -> tuple[str, str]:
         """Thinking was off, yet the server labelled text as thought.
@@ -198,19 +234,23 @@ class ReplyShaper:
                     self._answer_closed = True
         return "".join(text)
 
-    def _emit(self, reasoning: str, content: str, calls: list[CallEvent]) -> Piece:
+    def _emit(self, reasoning: str, content: str, calls: Sequence[CallEvent]) -> Piece:
         """Step 5, and a note of what was shown."""
+        # Runs on every token: the trimmers are skipped where they would change nothing.
         if reasoning:
-            reasoning = self._reasoning_trim.feed(reasoning)
+            trimmer = self._reasoning_trim
+            if not trimmer.flowing or reasoning[-1] == "\n":
+                reasoning = trimmer.feed(reasoning)
             if reasoning:
                 self.reasoning_text.append(reasoning)
         if content:
-            content = self._content_trim.feed(content)
+            trimmer = self._content_trim
+            if not trimmer.flowing or content[-1] == "\n":
+                content = trimmer.feed(content)
             if content:
                 self.content_text.append(content)
-        for call in calls:
-            if isinstance(call, CallOpened):
-                self.called.append(call.name)
+        if calls:
+            self.called.extend(call.name for call in calls if isinstance(call, CallOpened))
         return Piece(reasoning, content, calls)
 
     def note(self, finish_reason: str | None, output_tokens: int | None) -> None:

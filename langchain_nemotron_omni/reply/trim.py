@@ -15,12 +15,15 @@ class EdgeTrimmer:
     for good if nothing does) and newlines at the end (until more text follows them).
     """
 
-    __slots__ = ("_held", "_started")
+    __slots__ = ("_held", "_started", "flowing")
 
     def __init__(self) -> None:
         """Start before any text."""
         self._started = False
         self._held = ""
+        self.flowing = False
+        """Text has started and nothing is held: :meth:`feed` now returns any text that does
+        not end in a newline as it is, so a caller on a hot path may skip the call."""
 
     def feed(self, text: str) -> str:
         """The part of the text seen so far that is certain to be kept."""
@@ -35,7 +38,9 @@ class EdgeTrimmer:
         body = text.rstrip("\n")
         if not body:
             self._held += text
+            self.flowing = False
             return ""
         out = self._held + body if self._held else body
         self._held = text[len(body) :]
+        self.flowing = not self._held
         return out

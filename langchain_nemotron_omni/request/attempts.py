@@ -82,6 +82,11 @@ class Attempts:
     called: list[str | None] = field(default_factory=list)
     """Calls made in the current try (both phases of a budgeted one)."""
 
+    @property
+    def single(self) -> bool:
+        """Whether one request is the whole call (no client-side budget, no forced tool)."""
+        return self.plan.budget_mode != "client" and self.plan.forced is None
+
     def first(self) -> Attempt:
         """The first request."""
         return self._start(self.messages)

@@ -90,12 +90,10 @@ def echo_reasoning(
     """
     if not spec.reasoning_fields_out:
         return
-    last_user = -1
-    if not all_turns:
-        users = (i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
-        last_user = max(users, default=-1)
-    for index in range(last_user + 1, len(messages)):
+    for index in range(len(messages) - 1, -1, -1):  # from the end: the loop is at the end
         message = messages[index]
+        if isinstance(message, HumanMessage) and not all_turns:
+            return
         if not isinstance(message, AIMessage):
             continue
         reasoning = message_reasoning(message)

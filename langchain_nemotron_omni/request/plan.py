@@ -34,6 +34,8 @@ _THINKING_FIELDS = ("chat_template_kwargs", "reasoning")
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``override`` into ``base`` recursively; ``override`` wins on conflicts."""
+    if not base or not override:  # the usual case in a request body; the same result
+        return dict(override or base)
     merged = dict(base)
     for key, value in override.items():
         current = merged.get(key)
@@ -66,9 +68,13 @@ class PlannedModel(Protocol):
     repetition_penalty: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestPlan:
-    """Everything one request sends and everything its reply is shaped by."""
+    """Everything one request sends and everything its reply is shaped by.
+
+    Read-only by convention (variants are made with ``dataclasses.replace``): not declared
+    frozen, because a frozen dataclass costs three times as much to build, once per call.
+    """
 
     spec: ProviderSpec
     thinking: bool

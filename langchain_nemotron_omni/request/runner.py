@@ -16,10 +16,10 @@ a typed error instead of handing back half an answer.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, cast
 
 import httpx
 import openai
@@ -39,7 +39,8 @@ from langchain_nemotron_omni.request.plan import PLAN_KEY
 from langchain_nemotron_omni.tools.choice import AUTO_TOOL_CHOICE_ERROR, chunk_calls
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Iterator, Sequence
+    from types import TracebackType
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -86,6 +87,9 @@ class CallRun:
     def _done(self) -> None:
         assert self._attempt is not None  # noqa: S101 - set by start()
         assert self.shaper is not None  # noqa: S101
+        if self._attempts.single:  # most calls: nothing about the reply asks for another
+            self._next = None
+            return
         self._next = self._attempts.after(self._attempt, Outcome.of(self.shaper))
 
     # -- invoke ----------------------------------------------------------------------------
@@ -107,14 +111,16 @@ class CallRun:
 
     # -- stream ----------------------------------------------------------------------------
 
-    def chunk(self, raw: ChatGenerationChunk) -> list[ChatGenerationChunk]:
+    def chunk(self, raw: ChatGenerationChunk) -> Sequence[ChatGenerationChunk]:
         """The chunks to show for one chunk of the server's stream."""
         assert self.shaper is not None  # noqa: S101 - set by start()
         self.received += 1
         chunk = shape_chunk(self.shaper, raw)
-        return [] if chunk is None else self._release(chunk)
+        if chunk is None:
+            return ()
+        return (chunk,) if self._held is None else self._release(chunk)
 
-    def ended(self) -> list[ChatGenerationChunk]:
+    def ended(self) -> Sequence[ChatGenerationChunk]:
         """The stream of the current attempt ended: its last chunks; the next attempt."""
         shaper = self.shaper
         assert shaper is not None  # noqa: S101 - set by start()
@@ -127,12 +133,13 @@ class CallRun:
             finish_reason=shaper.reported_finish if shaper.finish_held else None,
         )
         self._done()
-        return [] if tail is None else self._release(tail)
+        if tail is None:
+            return ()
+        return (tail,) if self._held is None else self._release(tail)
 
     def _release(self, chunk: ChatGenerationChunk) -> list[ChatGenerationChunk]:
         held = self._held
-        if held is None:
-            return [chunk]
+        assert held is not None  # noqa: S101 - only called while chunks are held
         # Held back until the forced call shows up, so a reply that ignores the forcing is
         # replaced by the retry rather than shown and then contradicted.
         held.append(chunk)
@@ -179,21 +186,33 @@ class Tries:
             self._again = False
             yield self._model._attempt_kwargs(self._attempt, self._kwargs)  # noqa: SLF001
 
-    @contextmanager
-    def guard(self) -> Iterator[None]:
+    def guard(self) -> Self:
         """Swallow a fault that calls for another request; let every other error through."""
-        try:
-            yield
-        except openai.BadRequestError as error:
+        return self  # a plain context manager: @contextmanager costs a generator per request
+
+    def __enter__(self) -> None:
+        """Start a guarded request."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        """``True`` (swallowed) for a fault that calls for another request."""
+        if isinstance(error, openai.BadRequestError):
             if not self._model._no_tool_parser(error, self._kwargs):  # noqa: SLF001
-                raise
+                return False
             self._again, self.pause = True, 0.0
-        except STREAM_FAULTS:
+            return True
+        if isinstance(error, STREAM_FAULTS):
             if self._left <= 0:
-                raise
+                return False
             self.pause = min(0.5 * 2 ** ((self._model.max_retries or 0) - self._left), 8.0)
             self._left -= 1
             self._again = True
+            return True
+        return False
 
 
 @dataclass(slots=True)
@@ -340,7 +359,10 @@ class AttemptRunner(BaseChatOpenAI):
         while (attempt := call.start()) is not None:
             try:
                 for raw in self._raw_chunks(attempt, stop, run_manager, kwargs):
-                    yield from _shown(call.chunk(raw), run_manager)
+                    for chunk in call.chunk(raw):  # runs on every token: no helpers
+                        if run_manager:
+                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
             except STREAM_FAULTS as error:
                 raise call.broken(error) from error
             yield from _shown(call.ended(), run_manager)
@@ -370,12 +392,15 @@ class AttemptRunner(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> Iterator[ChatGenerationChunk]:
-        """The server's chunks for one attempt; a stream cut before its first one retried."""
+        """The server's chunks for one attempt; a stream cut before its first one retried.
+
+        Not a generator: the request is made (and retried) here, and the rest of the stream
+        is handed on as it is, so its chunks pass through no extra frame of ours.
+        """
         if (fal := self.learned.fal) is not None:
             # fal's queue has no token stream: the whole reply arrives as one chunk.
             settings = self._fal_settings()
-            yield _as_chunk(fal.result(self, attempt, settings, run_manager, kwargs))
-            return
+            return iter((_as_chunk(fal.result(self, attempt, settings, run_manager, kwargs)),))
         tries = Tries(self, attempt, kwargs, faults=True)
         for call in tries:
             if tries.pause:  # sleep(0) would still give up the CPU
@@ -388,10 +413,8 @@ class AttemptRunner(BaseChatOpenAI):
                 except openai.NotFoundError as error:
                     raise explain_not_found(error, self.root_client, self.model_name) from error
             if first is not _NOTHING:  # it came (or the stream was empty): no more tries
-                if first is not None:
-                    yield first
-                    yield from stream
-                return
+                return iter(()) if first is None else itertools.chain((first,), stream)
+        raise AssertionError  # pragma: no cover - the guard re-raises what it does not retry
 
     async def _araw_chunks(
         self,
@@ -428,8 +451,8 @@ _NOTHING: Final = object()
 
 
 def _shown(
-    chunks: list[ChatGenerationChunk], run_manager: CallbackManagerForLLMRun | None
-) -> list[ChatGenerationChunk]:
+    chunks: Sequence[ChatGenerationChunk], run_manager: CallbackManagerForLLMRun | None
+) -> Sequence[ChatGenerationChunk]:
     """Chunks about to be yielded, reported to the callbacks first."""
     if run_manager:
         for chunk in chunks:
@@ -438,8 +461,8 @@ def _shown(
 
 
 async def _ashown(
-    chunks: list[ChatGenerationChunk], run_manager: AsyncCallbackManagerForLLMRun | None
-) -> list[ChatGenerationChunk]:
+    chunks: Sequence[ChatGenerationChunk], run_manager: AsyncCallbackManagerForLLMRun | None
+) -> Sequence[ChatGenerationChunk]:
     if run_manager:
         for chunk in chunks:
             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

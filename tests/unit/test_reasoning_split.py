@@ -8,10 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from langchain_nemotron_omni.reasoning.fields import reasoning_of
-from langchain_nemotron_omni.reasoning.split import (
-    NewlineTrimmer,
-    ThinkSplitter,
-)
+from langchain_nemotron_omni.reasoning.split import ThinkSplitter
+from langchain_nemotron_omni.reply.trim import EdgeTrimmer, trim
 
 _ALPHABET = st.sampled_from(["a", "b", " ", "\n", "<", ">", "/", "think", "<think>", "</think>"])
 _TEXT = st.lists(_ALPHABET, max_size=30).map("".join)
@@ -65,10 +63,21 @@ def test_splitter_is_independent_of_chunking(text: str, cuts: list[int]) -> None
     assert whole == ((reasoning, content) if sep else (body, ""))
 
 
-@given(text=_TEXT, cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8))
-def test_newline_trimmer_equals_strip(text: str, cuts: list[int]) -> None:
-    trimmer = NewlineTrimmer()
-    assert "".join(trimmer.feed(piece) for piece in _chunks(text, cuts)) == text.strip("\n")
+_EDGES = st.lists(st.sampled_from(["a", " b", " ", "\n", "\n\n", "\t", "c\n"]), max_size=30)
+
+
+@given(
+    text=_EDGES.map("".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=12),
+)
+def test_edge_trimmer_equals_trim_of_the_whole(text: str, cuts: list[int]) -> None:
+    trimmer = EdgeTrimmer()
+    pieces = [piece for piece in _chunks(text, cuts) if piece]  # the shaper feeds no ""
+    assert "".join(trimmer.feed(piece) for piece in pieces) == trim(text)
+    if text.strip():
+        assert trim(text) == text.strip("\n")
+    else:
+        assert trim(text) == ""
 
 
 def test_reasoning_of_prefers_non_empty() -> None:
