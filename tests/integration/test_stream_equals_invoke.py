@@ -239,3 +239,36 @@ def test_invoke_and_the_aggregated_stream_agree(served: Served, data: st.DataObj
     if output.max_tokens is None:
         assert valid == fits
         assert len(whole[4]) == len(output.calls) - len(fits)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(data=st.data())
+def test_without_tools_invoke_and_the_stream_agree(served: Served, data: st.DataObject) -> None:
+    """No tools bound: most streamed tokens take shaping's pass-through lane; same answer."""
+    flavor, server, current = served
+    output = data.draw(outputs(flavor))
+    current["reply"] = Reply(output.text, stream_interval=output.interval)
+    llm = ChatNemotronOmni(
+        base_url=server.base_url,
+        model="nemotron",
+        max_retries=0,
+        thinking=output.thinking,
+        max_tokens=output.max_tokens,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a thought cut by max_tokens warns in both modes
+        invoked = llm.invoke("Go.")
+        streamed = collect(list(llm.stream("Go.")))
+    parsing_server = flavor != "raw"
+    whole = _summary(invoked, streamed=False, parsing_server=parsing_server)
+    assert _summary(streamed, streamed=True, parsing_server=parsing_server) == whole
