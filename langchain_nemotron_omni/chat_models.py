@@ -243,24 +243,24 @@ class ChatNemotronOmni(AttemptRunner):
         default_chunk_class: type,
         base_generation_info: dict[str, Any] | None,
     ) -> ChatGenerationChunk | None:
-        choices: list[dict[str, Any]] = chunk.get("choices") or []
-        delta: dict[str, Any] = (choices[0].get("delta") or {}) if choices else {}
+        choices = chunk.get("choices")
+        first: dict[str, Any] = choices[0] if choices else {}
+        delta: dict[str, Any] = first.get("delta") or {}
         calls = delta.get("tool_calls")
         if calls:
             # The calls are checked and re-chunked in shaping; LangChain's own conversion
             # would re-parse every argument fragment on its own first.
             delta = {key: value for key, value in delta.items() if key != "tool_calls"}
-            chunk = {**chunk, "choices": [{**choices[0], "delta": delta}, *choices[1:]]}
+            chunk = {**chunk, "choices": [{**first, "delta": delta}, *chunk["choices"][1:]]}
         generation_chunk = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info
         )
-        if generation_chunk is None or not delta:
-            return generation_chunk
-        kwargs = generation_chunk.message.additional_kwargs
-        if reasoning := reasoning_of(delta):
-            kwargs[REASONING_KEY] = reasoning
-        if calls:
-            kwargs["tool_calls"] = calls
+        if generation_chunk is not None and delta:
+            kwargs = generation_chunk.message.additional_kwargs
+            if reasoning := reasoning_of(delta):
+                kwargs[REASONING_KEY] = reasoning
+            if calls:
+                kwargs["tool_calls"] = calls
         return generation_chunk
 
 

@@ -124,6 +124,9 @@ def tail_chunk(
 
     ``finish_reason`` is the reason held back from the server's chunk, if one was.
     """
+    shown = piece.reasoning or piece.content or piece.calls or piece.parsed is not None
+    if not (shown or exhausted or finish_reason):
+        return None  # the usual end: everything was shown already
     kwargs: dict[str, Any] = {}
     if piece.reasoning:
         kwargs[REASONING_KEY] = piece.reasoning
@@ -132,8 +135,6 @@ def tail_chunk(
     metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
     if exhausted:
         metadata["reasoning_exhausted"] = True
-    if not (kwargs or piece.content or piece.calls or exhausted or finish_reason):
-        return None
     message = AIMessageChunk(
         content=piece.content,
         additional_kwargs=kwargs,
