@@ -10,6 +10,11 @@ The tool-call parser itself lives in :mod:`~langchain_nemotron_omni.testing._qwe
 (non-streaming) and :mod:`~langchain_nemotron_omni.testing._qwen3_stream` (streaming). The
 streaming side works on text, not on engine steps, so any split of the stream assembles to the
 same message; with :func:`tokenize`'s steps its deltas are the server's.
+
+Nothing here comes from the client's own parsing (``tools``, ``reasoning``, ``reply``, the
+markup constants): the server is written apart from the client on purpose, so that a test in
+which the two agree shows the client reads what the servers send, rather than agreeing with
+itself by construction.
 """
 
 from __future__ import annotations
