@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.reply.render import split_invalid_args
@@ -202,8 +203,35 @@ def served(
         yield flavor, server, current
 
 
-@settings(
-    max_examples=100,
+def _play(
+    served: Served, data: st.DataObject, *, tools: bool
+) -> tuple[Output, tuple[Any, ...], tuple[Any, ...]]:
+    """Draw a reply, play it to invoke and to stream: the output and both summaries."""
+    flavor, server, current = served
+    output = data.draw(outputs(flavor))
+    current["reply"] = Reply(output.text, stream_interval=output.interval)
+    model = ChatNemotronOmni(
+        base_url=server.base_url,
+        model="nemotron",
+        max_retries=0,
+        thinking=output.thinking,
+        max_tokens=output.max_tokens,
+        tool_parser="client" if flavor == "raw" else "auto",
+    )
+    llm: Runnable[str, BaseMessage] = model.bind_tools(TOOLS) if tools else model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a thought cut by max_tokens warns in both modes
+        invoked = llm.invoke("Go.")
+        streamed = collect(list(llm.stream("Go.")))
+    parsing_server = flavor != "raw"
+    return (
+        output,
+        _summary(invoked, streamed=False, parsing_server=parsing_server),
+        _summary(streamed, streamed=True, parsing_server=parsing_server),
+    )
+
+
+_EXAMPLES = settings(
     deadline=None,
     derandomize=True,
     database=None,
@@ -213,26 +241,13 @@ def served(
         HealthCheck.function_scoped_fixture,
     ],
 )
+
+
+@settings(_EXAMPLES, max_examples=100)
 @given(data=st.data())
 def test_invoke_and_the_aggregated_stream_agree(served: Served, data: st.DataObject) -> None:
-    flavor, server, current = served
-    output = data.draw(outputs(flavor))
-    current["reply"] = Reply(output.text, stream_interval=output.interval)
-    llm = ChatNemotronOmni(
-        base_url=server.base_url,
-        model="nemotron",
-        max_retries=0,
-        thinking=output.thinking,
-        max_tokens=output.max_tokens,
-        tool_parser="client" if flavor == "raw" else "auto",
-    ).bind_tools(TOOLS)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a thought cut by max_tokens warns in both modes
-        invoked = llm.invoke("Go.")
-        streamed = collect(list(llm.stream("Go.")))
-    parsing_server = flavor != "raw"
-    whole = _summary(invoked, streamed=False, parsing_server=parsing_server)
-    assert _summary(streamed, streamed=True, parsing_server=parsing_server) == whole
+    output, whole, streamed = _play(served, data, tools=True)
+    assert streamed == whole
     valid = whole[3]
     fits = [(call.name, call.args) for call in output.calls if call.args is not None]
     assert all(call in fits for call in valid), "a call that does not fit the schema is valid"
@@ -241,34 +256,9 @@ def test_invoke_and_the_aggregated_stream_agree(served: Served, data: st.DataObj
         assert len(whole[4]) == len(output.calls) - len(fits)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@settings(_EXAMPLES, max_examples=40)
 @given(data=st.data())
 def test_without_tools_invoke_and_the_stream_agree(served: Served, data: st.DataObject) -> None:
     """No tools bound: most streamed tokens take shaping's pass-through lane; same answer."""
-    flavor, server, current = served
-    output = data.draw(outputs(flavor))
-    current["reply"] = Reply(output.text, stream_interval=output.interval)
-    llm = ChatNemotronOmni(
-        base_url=server.base_url,
-        model="nemotron",
-        max_retries=0,
-        thinking=output.thinking,
-        max_tokens=output.max_tokens,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a thought cut by max_tokens warns in both modes
-        invoked = llm.invoke("Go.")
-        streamed = collect(list(llm.stream("Go.")))
-    parsing_server = flavor != "raw"
-    whole = _summary(invoked, streamed=False, parsing_server=parsing_server)
-    assert _summary(streamed, streamed=True, parsing_server=parsing_server) == whole
+    _, whole, streamed = _play(served, data, tools=False)
+    assert streamed == whole
