@@ -57,16 +57,21 @@ class ReasoningRouter:
         self._splitter: ThinkSplitter | None = None
         self._held: list[str] = []
         self._tail = ""
-        self.server_split = False
-        """The server splits this reply: reasoning and content pass as they came (but an
-        end-of-thought marker that leaked into content as a delta of its own)."""
         if not thinking or mode == "server" or (mode == "auto" and memory.known is True):
             self._state = _SERVER
-            self.server_split = True
         elif mode == "client" or memory.known is False:
             self._start_label()
         else:
             self._state = _HOLD
+
+    @property
+    def server_split(self) -> bool:
+        """Whether the server splits this reply.
+
+        Reasoning and content then pass as they came, but for an end-of-thought marker that
+        leaked into content as a delta of its own.
+        """
+        return self._state == _SERVER
 
     def _start_label(self) -> None:
         self._state = _LABEL
@@ -135,5 +140,4 @@ class ReasoningRouter:
             )
         memory.known = True
         self._state = _SERVER
-        self.server_split = True
         self._splitter = None

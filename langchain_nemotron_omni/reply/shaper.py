@@ -152,11 +152,11 @@ class ReplyShaper:
         """
         if not (self._plain and self._router.server_split) or self._answer_closed:
             return False
-        # A flowing trimmer passes text not ending in a newline. Content only flows once the
-        # answer has begun, after any end-of-thought marker SGLang leaks (route() drops it).
-        if reasoning and (not self._reasoning_trim.flowing or reasoning[-1] == "\n"):
+        # Content only passes once the answer has begun, so after any end-of-thought marker
+        # SGLang leaks (which route() drops).
+        if reasoning and not self._reasoning_trim.passes(reasoning):
             return False
-        if content and (not self._content_trim.flowing or content[-1] == "\n"):
+        if content and not self._content_trim.passes(content):
             return False
         if reasoning:
             self.reasoning_text.append(reasoning)
@@ -236,17 +236,12 @@ class ReplyShaper:
 
     def _emit(self, reasoning: str, content: str, calls: Sequence[CallEvent]) -> Piece:
         """Step 5, and a note of what was shown."""
-        # Runs on every token: the trimmers are skipped where they would change nothing.
         if reasoning:
-            trimmer = self._reasoning_trim
-            if not trimmer.flowing or reasoning[-1] == "\n":
-                reasoning = trimmer.feed(reasoning)
+            reasoning = self._reasoning_trim.feed(reasoning)
             if reasoning:
                 self.reasoning_text.append(reasoning)
         if content:
-            trimmer = self._content_trim
-            if not trimmer.flowing or content[-1] == "\n":
-                content = trimmer.feed(content)
+            content = self._content_trim.feed(content)
             if content:
                 self.content_text.append(content)
         if calls:

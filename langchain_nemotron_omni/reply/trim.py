@@ -15,15 +15,20 @@ class EdgeTrimmer:
     for good if nothing does) and newlines at the end (until more text follows them).
     """
 
-    __slots__ = ("_held", "_started", "flowing")
+    __slots__ = ("_held", "_started")
 
     def __init__(self) -> None:
         """Start before any text."""
         self._started = False
         self._held = ""
-        self.flowing = False
-        """Text has started and nothing is held: :meth:`feed` now returns any text that does
-        not end in a newline as it is, so a caller on a hot path may skip the call."""
+
+    def passes(self, text: str) -> bool:
+        """Whether :meth:`feed` would return ``text`` as it is (then it need not be called).
+
+        So once text has started and nothing is held, for text not ending in a newline: the
+        usual token in the middle of a thought or an answer.
+        """
+        return self._started and not self._held and text[-1:] != "\n"
 
     def feed(self, text: str) -> str:
         """The part of the text seen so far that is certain to be kept."""
@@ -38,9 +43,7 @@ class EdgeTrimmer:
         body = text.rstrip("\n")
         if not body:
             self._held += text
-            self.flowing = False
             return ""
         out = self._held + body if self._held else body
         self._held = text[len(body) :]
-        self.flowing = not self._held
         return out
