@@ -19,7 +19,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import httpx
 import openai
@@ -40,7 +40,6 @@ from langchain_nemotron_omni.tools.choice import AUTO_TOOL_CHOICE_ERROR, chunk_c
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Sequence
-    from types import TracebackType
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -54,6 +53,8 @@ if TYPE_CHECKING:
 
 STREAM_FAULTS: Final = (openai.APIConnectionError, httpx.TransportError)
 """A connection that failed or broke off (a stalled read is one, with its own error)."""
+_RETRIED: Final = (openai.BadRequestError, *STREAM_FAULTS)
+"""Errors :class:`Retries` may answer with another request."""
 
 
 class CallRun:
@@ -167,52 +168,29 @@ class CallRun:
         )
 
 
-class Tries:
-    """The requests behind one attempt: again after "no tool parser", or after a fault."""
+class Retries:
+    """When a request that failed before any of its reply came is made again.
 
-    def __init__(
-        self, model: AttemptRunner, attempt: Attempt, kwargs: dict[str, Any], *, faults: bool
-    ) -> None:
-        """``faults``: also retry connection faults (a stream cut before its first chunk)."""
-        self._model, self._attempt, self._kwargs = model, attempt, kwargs
+    Made only once a request has failed: the usual call never needs it. Two faults call for
+    another request: "no tool parser" from the server (tools then go in the prompt), and,
+    for a stream, a connection that failed or broke off before its first chunk.
+    """
+
+    def __init__(self, model: AttemptRunner, kwargs: dict[str, Any], *, faults: bool) -> None:
+        """``faults``: also retry connection faults, with backoff, up to ``max_retries``."""
+        self._model, self._kwargs = model, kwargs
         self._left = (model.max_retries or 0) if faults else 0
-        self._again = True
-        self.pause = 0.0
-        """Seconds to wait before the request now due."""
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The keywords of each request to make (re-planned: tools may have moved)."""
-        while self._again:
-            self._again = False
-            yield self._model._attempt_kwargs(self._attempt, self._kwargs)  # noqa: SLF001
-
-    def guard(self) -> Self:
-        """Swallow a fault that calls for another request; let every other error through."""
-        return self  # a plain context manager: @contextmanager costs a generator per request
-
-    def __enter__(self) -> None:
-        """Start a guarded request."""
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
-        """``True`` (swallowed) for a fault that calls for another request."""
+    def pause_after(self, error: Exception) -> float | None:
+        """Seconds to wait before asking again, or ``None`` when ``error`` is the answer."""
+        model = self._model
         if isinstance(error, openai.BadRequestError):
-            if not self._model._no_tool_parser(error, self._kwargs):  # noqa: SLF001
-                return False
-            self._again, self.pause = True, 0.0
-            return True
-        if isinstance(error, STREAM_FAULTS):
-            if self._left <= 0:
-                return False
-            self.pause = min(0.5 * 2 ** ((self._model.max_retries or 0) - self._left), 8.0)
+            return 0.0 if model._no_tool_parser(error, self._kwargs) else None  # noqa: SLF001
+        if isinstance(error, STREAM_FAULTS) and self._left > 0:
+            pause: float = min(0.5 * 2 ** ((model.max_retries or 0) - self._left), 8.0)
             self._left -= 1
-            self._again = True
-            return True
-        return False
+            return pause
+        return None
 
 
 @dataclass(slots=True)
@@ -316,14 +294,17 @@ class AttemptRunner(BaseChatOpenAI):
     ) -> ChatResult:
         if (fal := self.learned.fal) is not None:
             return fal.result(self, attempt, self._fal_settings(), run_manager, kwargs)
-        tries = Tries(self, attempt, kwargs, faults=False)
-        try:
-            for call in tries:
-                with tries.guard():
-                    return super()._generate(attempt.messages, stop, run_manager, **call)
-        except openai.NotFoundError as error:
-            raise explain_not_found(error, self.root_client, self.model_name) from error
-        raise AssertionError  # pragma: no cover - the guard re-raises what it does not retry
+        retries: Retries | None = None
+        while True:
+            call = self._attempt_kwargs(attempt, kwargs)  # again: tools may have moved
+            try:
+                return super()._generate(attempt.messages, stop, run_manager, **call)
+            except openai.NotFoundError as error:
+                raise explain_not_found(error, self.root_client, self.model_name) from error
+            except openai.BadRequestError as error:
+                retries = retries or Retries(self, kwargs, faults=False)
+                if retries.pause_after(error) is None:
+                    raise
 
     async def _asend(
         self,
@@ -334,17 +315,18 @@ class AttemptRunner(BaseChatOpenAI):
     ) -> ChatResult:
         if (fal := self.learned.fal) is not None:
             return await fal.aresult(self, attempt, self._fal_settings(), run_manager, kwargs)
-        tries = Tries(self, attempt, kwargs, faults=False)
-        try:
-            for call in tries:
-                with tries.guard():
-                    messages = attempt.messages
-                    return await super()._agenerate(messages, stop, run_manager, **call)
-        except openai.NotFoundError as error:
-            raise await aexplain_not_found(
-                error, self.root_async_client, self.model_name
-            ) from error
-        raise AssertionError  # pragma: no cover
+        retries: Retries | None = None
+        while True:
+            call = self._attempt_kwargs(attempt, kwargs)
+            try:
+                return await super()._agenerate(attempt.messages, stop, run_manager, **call)
+            except openai.NotFoundError as error:
+                client = self.root_async_client
+                raise await aexplain_not_found(error, client, self.model_name) from error
+            except openai.BadRequestError as error:
+                retries = retries or Retries(self, kwargs, faults=False)
+                if retries.pause_after(error) is None:
+                    raise
 
     # ------------------------------------------------------------------------ stream
 
@@ -401,20 +383,24 @@ class AttemptRunner(BaseChatOpenAI):
             # fal's queue has no token stream: the whole reply arrives as one chunk.
             settings = self._fal_settings()
             return iter((_as_chunk(fal.result(self, attempt, settings, run_manager, kwargs)),))
-        tries = Tries(self, attempt, kwargs, faults=True)
-        for call in tries:
-            if tries.pause:  # sleep(0) would still give up the CPU
-                time.sleep(tries.pause)
+        retries: Retries | None = None
+        while True:
+            call = self._attempt_kwargs(attempt, kwargs)
             stream = super()._stream(attempt.messages, stop, None, **call)
-            first: Any = _NOTHING
-            with tries.guard():
-                try:
-                    first = next(stream, None)
-                except openai.NotFoundError as error:
-                    raise explain_not_found(error, self.root_client, self.model_name) from error
-            if first is not _NOTHING:  # it came (or the stream was empty): no more tries
-                return iter(()) if first is None else itertools.chain((first,), stream)
-        raise AssertionError  # pragma: no cover - the guard re-raises what it does not retry
+            try:
+                first = next(stream, None)
+            except openai.NotFoundError as error:
+                raise explain_not_found(error, self.root_client, self.model_name) from error
+            except _RETRIED as error:
+                retries = retries or Retries(self, kwargs, faults=True)
+                pause = retries.pause_after(error)
+                if pause is None:
+                    raise
+                if pause:  # sleep(0) would still give up the CPU
+                    time.sleep(pause)
+                continue
+            # It came (or the stream was empty): the rest is handed on as it is.
+            return iter(()) if first is None else itertools.chain((first,), stream)
 
     async def _araw_chunks(
         self,
@@ -427,27 +413,28 @@ class AttemptRunner(BaseChatOpenAI):
             settings = self._fal_settings()
             yield _as_chunk(await fal.aresult(self, attempt, settings, run_manager, kwargs))
             return
-        tries = Tries(self, attempt, kwargs, faults=True)
-        for call in tries:
-            if tries.pause:  # sleep(0) would still cost a turn of the event loop
-                await asyncio.sleep(tries.pause)
+        retries: Retries | None = None
+        while True:
+            call = self._attempt_kwargs(attempt, kwargs)
             stream = super()._astream(attempt.messages, stop, None, **call)
-            first: Any = _NOTHING
-            with tries.guard():
-                try:
-                    first = await anext(stream, None)
-                except openai.NotFoundError as error:
-                    client = self.root_async_client
-                    raise await aexplain_not_found(error, client, self.model_name) from error
-            if first is not _NOTHING:
-                if first is not None:
-                    yield first
-                    async for chunk in stream:
-                        yield chunk
-                return
-
-
-_NOTHING: Final = object()
+            try:
+                first = await anext(stream, None)
+            except openai.NotFoundError as error:
+                client = self.root_async_client
+                raise await aexplain_not_found(error, client, self.model_name) from error
+            except _RETRIED as error:
+                retries = retries or Retries(self, kwargs, faults=True)
+                pause = retries.pause_after(error)
+                if pause is None:
+                    raise
+                if pause:  # sleep(0) would still cost a turn of the event loop
+                    await asyncio.sleep(pause)
+                continue
+            if first is not None:
+                yield first
+                async for chunk in stream:
+                    yield chunk
+            return
 
 
 def _shown(

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from langchain_core.messages import (
     AIMessage,
+    BaseMessage,
     HumanMessage,
     ToolMessage,
 )
+from langchain_core.runnables import Runnable
 
 from langchain_nemotron_omni import ChatNemotronOmni
 from langchain_nemotron_omni.errors import ToolChoiceError
@@ -104,10 +106,25 @@ async def test_async_invoke_and_stream(server: FakeNemotronServer) -> None:
     assert calls(full) == EXPECTED
 
 
-def test_raw_server_gets_tools_in_the_prompt_after_its_refusal() -> None:
+async def _reply(llm: Runnable[str, BaseMessage], mode: str) -> AIMessage:
+    """One reply in one of the four ways of asking; a stream aggregated as users do."""
+    if mode == "invoke":
+        reply = llm.invoke("Q")
+    elif mode == "ainvoke":
+        reply = await llm.ainvoke("Q")
+    elif mode == "stream":
+        reply = collect(list(llm.stream("Q")))
+    else:
+        reply = collect([chunk async for chunk in llm.astream("Q")])
+    assert isinstance(reply, AIMessage)
+    return reply
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+async def test_raw_server_gets_tools_in_the_prompt_after_its_refusal(mode: str) -> None:
     with FakeNemotronServer([TWO_CALLS], flavor="raw") as server:
         llm = make_llm(server)
-        reply = llm.bind_tools([WEATHER, TIME]).invoke("Q")
+        reply = await _reply(llm.bind_tools([WEATHER, TIME]), mode)
         first, second = server.requests
     assert "tools" in first.body  # refused: no tool parser on that server
     assert "tools" not in second.body
