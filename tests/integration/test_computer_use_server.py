@@ -9,7 +9,9 @@ inherit.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -278,6 +280,7 @@ def remote_chromium() -> Iterator[str]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes share a group to stop together
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -285,8 +288,19 @@ def remote_chromium() -> Iterator[str]:
             wait_for(lambda: bool(port_file.read_text().strip()), 5, "port written")
             yield f"http://127.0.0.1:{port_file.read_text().split()[0]}"
         finally:
-            process.terminate()
+            # The helpers can outlive the main process and still write to the profile,
+            # which would make removing it fail: wait until the whole group is gone.
+            os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=10)
+            wait_for(lambda: not _group_alive(process.pid), 10, "Chromium's helpers exited")
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _pages(cdp_url: str) -> list[str]:
