@@ -5,7 +5,10 @@ scripted reply (a short thought and a one-line answer); calls are interleaved on
 drift and load hit every client alike. Two measures per call: wall time, and the CPU time of
 the calling thread (the client's own work, which the server's speed and other load on the
 machine do not change). "Overhead" is a client's median minus the raw openai client's: the
-part the LangChain layer adds. Target: ours within 1.10x of ChatOpenAI's.
+part the LangChain layer adds. Target: ours within 1.10x of ChatOpenAI's. Two more figures
+show how far to trust it: the ratio within each round, and the overhead paired by turn (the
+median of each turn's difference to the raw client), which a slow spell of the machine
+during the run does not tilt.
 
 A second case streams under load: 200 concurrent ``astream`` calls of a ~500-token reply
 through one client (each aggregated with ``+``, as users do), ours and ChatOpenAI's bursts
@@ -112,7 +115,25 @@ def measure_interleaved(
     return samples
 
 
-def report(mode: str, samples: dict[str, tuple[list[float], list[float]]], calls: int) -> None:
+def overhead_ratio(median: dict[str, float]) -> float:
+    """Our overhead over the raw client as a multiple of ChatOpenAI's."""
+    raw = median["openai"]
+    return (median["ChatNemotronOmni"] - raw) / (median["ChatOpenAI"] - raw)
+
+
+def paired_overhead(times: list[float], raw: list[float]) -> float:
+    """Median over the turns of a client's time minus the raw client's in the same turn.
+
+    Every turn calls each client once, so a slow spell of the machine (seen to make a whole
+    round ~1.4x slower) slows both sides of a pair alike and drops out of the difference;
+    the difference of two medians taken over such spells does not cancel it.
+    """
+    return statistics.median(mine - base for mine, base in zip(times, raw, strict=True))
+
+
+def report(
+    mode: str, samples: dict[str, tuple[list[float], list[float]]], calls: int, rounds: int
+) -> None:
     print(f"\n{mode}: median ms per call over {calls} interleaved calls")
     for label, which in (("wall", 0), ("client CPU", 1)):
         median = {n: statistics.median(t[which]) * 1000 for n, t in samples.items()}
@@ -124,6 +145,25 @@ def report(mode: str, samples: dict[str, tuple[list[float], list[float]]], calls
         theirs = median["ChatOpenAI"] - raw
         print(f"    LangChain overhead: ChatOpenAI {theirs:.3f} ms, ours {ours:.3f} ms")
         print(f"    overhead ratio ours / ChatOpenAI: {ours / theirs:.2f} (target <= 1.10)")
+        # The same ratio within each round shows how far it moves inside one run.
+        size = calls // rounds
+        by_round = [
+            overhead_ratio(
+                {
+                    n: statistics.median(t[which][i * size : (i + 1) * size])
+                    for n, t in samples.items()
+                }
+            )
+            for i in range(rounds)
+        ]
+        print(f"      by round: {', '.join(f'{ratio:.2f}' for ratio in by_round)}")
+        base = samples["openai"][which]
+        ours_paired = paired_overhead(samples["ChatNemotronOmni"][which], base) * 1000
+        theirs_paired = paired_overhead(samples["ChatOpenAI"][which], base) * 1000
+        print(
+            f"      paired by turn: ChatOpenAI {theirs_paired:.3f} ms, ours {ours_paired:.3f} ms,"
+            f" ratio {ours_paired / theirs_paired:.2f}"
+        )
 
 
 async def _burst(model: Any) -> int:
@@ -179,8 +219,9 @@ def main() -> None:
         for mode, fns in table.items():
             measure_interleaved(fns, 30)  # warm-up: connections, imports, caches
             samples = measure_interleaved(fns, args.calls * args.rounds)
-            report(mode, samples, args.calls * args.rounds)
-        concurrent_streams(base_url, args.bursts)
+            report(mode, samples, args.calls * args.rounds, args.rounds)
+        if args.bursts:  # 0 skips the concurrent case
+            concurrent_streams(base_url, args.bursts)
     print(f"end: {load_average()}")
 
 
