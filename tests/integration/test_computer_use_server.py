@@ -9,9 +9,7 @@ inherit.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -39,7 +37,7 @@ from tests.computer_use_support import (
     chromium_processes,
     wait_for,
 )
-from tests.integration.langgraph_dev import langgraph_dev
+from tests.integration.langgraph_dev import langgraph_dev, stop_process_group
 
 pytestmark = pytest.mark.browser
 
@@ -289,18 +287,8 @@ def remote_chromium() -> Iterator[str]:
             yield f"http://127.0.0.1:{port_file.read_text().split()[0]}"
         finally:
             # The helpers can outlive the main process and still write to the profile,
-            # which would make removing it fail: wait until the whole group is gone.
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-            wait_for(lambda: not _group_alive(process.pid), 10, "Chromium's helpers exited")
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
+            # which would make removing it fail: the whole group goes first.
+            stop_process_group(process)
 
 
 def _pages(cdp_url: str) -> list[str]:
