@@ -150,7 +150,7 @@ class ReplyShaper:
         bound, and the text runs on inside the thought or the answer. Far cheaper than
         :meth:`feed`, which it stands in for then (it runs on every token).
         """
-        if not (self._plain and self._router.server_split) or self._answer_closed:
+        if not self._server_shaped or self._answer_closed:
             return False
         # Content only passes once the answer has begun, so after any end-of-thought marker
         # SGLang leaks (which route() drops).
@@ -164,9 +164,14 @@ class ReplyShaper:
             self.content_text.append(content)
         return True
 
+    @property
+    def _server_shaped(self) -> bool:
+        """Thinking on, no tools, and the server splits: only the edges are left to trim."""
+        return self._plain and self._router.server_split
+
     def finish(self) -> Piece:
         """The end of the reply: everything still held, and the checks only the end allows."""
-        if self._plain and self._router.server_split and not self._server.open:
+        if self._server_shaped and not self._server.open:
             piece = Piece()  # nothing is held back for such a reply but blank edges
         else:
             piece = self._emit(*self._flush())
